@@ -1,0 +1,325 @@
+// Config loading (TOML via toml++) and validation; RFC 6120 §13.12 sets the stanza floor.
+#include "base/config.h"
+
+#include <arpa/inet.h>
+
+#include <limits>
+#include <set>
+#include <span>
+#include <string_view>
+#include <variant>
+
+#include <toml++/toml.h>
+
+#include "jid/jid.h"
+
+namespace chorus {
+namespace {
+
+// Where one option's value goes; the pointee's type decides which TOML type is accepted.
+using Target = std::variant<bool*, int*, std::size_t*, std::string*, std::vector<std::string>*>;
+
+struct Option {
+    std::string_view key;
+    Target (*field)(Config&);
+};
+
+// Each table's options, as written in the file. A key not listed here is an error, so a
+// typo such as "max_stanza_byte" cannot silently leave the default in place.
+const Option top_level_options[] = {
+    {"domains", [](Config& c) -> Target { return &c.domains; }},
+    {"data_dir", [](Config& c) -> Target { return &c.data_dir; }},
+    {"log_level", [](Config& c) -> Target { return &c.log_level; }},
+    {"threads", [](Config& c) -> Target { return &c.threads; }},
+    {"scram_iterations", [](Config& c) -> Target { return &c.scram_iterations; }},
+    {"allow_registration", [](Config& c) -> Target { return &c.allow_registration; }},
+    {"message_to_bare", [](Config& c) -> Target { return &c.message_to_bare; }},
+    {"mam_default", [](Config& c) -> Target { return &c.mam_default; }},
+    {"archive_transient", [](Config& c) -> Target { return &c.archive_transient; }},
+};
+const Option c2s_options[] = {
+    {"bind", [](Config& c) -> Target { return &c.bind_address; }},
+    {"port", [](Config& c) -> Target { return &c.c2s_port; }},
+    {"direct_tls_port", [](Config& c) -> Target { return &c.c2s_direct_tls_port; }},
+    {"require_tls", [](Config& c) -> Target { return &c.require_tls; }},
+    {"allow_plaintext_on_loopback",
+     [](Config& c) -> Target { return &c.allow_plaintext_on_loopback; }},
+};
+const Option tls_options[] = {
+    {"certificate", [](Config& c) -> Target { return &c.certificate; }},
+    {"private_key", [](Config& c) -> Target { return &c.private_key; }},
+};
+const Option limits_options[] = {
+    {"max_stanza_bytes", [](Config& c) -> Target { return &c.limits.max_stanza_bytes; }},
+    {"max_depth", [](Config& c) -> Target { return &c.limits.max_depth; }},
+    {"max_attributes", [](Config& c) -> Target { return &c.limits.max_attributes; }},
+    {"max_auth_failures", [](Config& c) -> Target { return &c.limits.max_auth_failures; }},
+    {"max_sessions_per_account",
+     [](Config& c) -> Target { return &c.limits.max_sessions_per_account; }},
+    {"max_connections_per_ip",
+     [](Config& c) -> Target { return &c.limits.max_connections_per_ip; }},
+    {"write_high_watermark", [](Config& c) -> Target { return &c.limits.write_high_watermark; }},
+};
+const Option offline_options[] = {
+    {"max_messages", [](Config& c) -> Target { return &c.offline_max_messages; }},
+    {"max_age_days", [](Config& c) -> Target { return &c.offline_max_age_days; }},
+};
+
+struct Section {
+    std::string_view name;
+    std::span<const Option> options;
+};
+const Section sections[] = {
+    {"c2s", c2s_options},
+    {"tls", tls_options},
+    {"limits", limits_options},
+    {"offline", offline_options},
+};
+
+template <class... F>
+struct Overloaded : F... {
+    using F::operator()...;
+};
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
+
+// Stores node into target; the returned text says what was wrong (empty when fine).
+std::string assign(const toml::node& node, const Target& target)
+{
+    return std::visit(
+        Overloaded{
+            [&](bool* out) -> std::string {
+                if (!node.is_boolean()) {
+                    return "expected true or false";
+                }
+                *out = node.as_boolean()->get();
+                return {};
+            },
+            [&](int* out) -> std::string {
+                if (!node.is_integer()) {
+                    return "expected an integer";
+                }
+                std::int64_t v = node.as_integer()->get();
+                if (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max()) {
+                    return "out of range";
+                }
+                *out = static_cast<int>(v);
+                return {};
+            },
+            [&](std::size_t* out) -> std::string {
+                if (!node.is_integer()) {
+                    return "expected an integer";
+                }
+                std::int64_t v = node.as_integer()->get();
+                if (v < 0) {
+                    return "must not be negative";
+                }
+                *out = static_cast<std::size_t>(v);
+                return {};
+            },
+            [&](std::string* out) -> std::string {
+                if (!node.is_string()) {
+                    return "expected a string";
+                }
+                *out = node.as_string()->get();
+                return {};
+            },
+            [&](std::vector<std::string>* out) -> std::string {
+                const toml::array* array = node.as_array();
+                if (array == nullptr) {
+                    return "expected an array of strings";
+                }
+                std::vector<std::string> values;
+                for (const toml::node& element : *array) {
+                    if (!element.is_string()) {
+                        return "expected an array of strings";
+                    }
+                    values.push_back(element.as_string()->get());
+                }
+                *out = std::move(values);
+                return {};
+            },
+        },
+        target);
+}
+
+std::string located(const std::string& path, const toml::node& node, std::string_view message)
+{
+    return path + ":" + std::to_string(node.source().begin.line) + ": " + std::string(message);
+}
+
+// Applies one table's keys; prefix is "" at the top level or "limits." inside [limits].
+Result<void, std::string> apply_table(const std::string& path, const toml::table& table,
+                                      std::span<const Option> options, std::string_view prefix,
+                                      bool top_level, Config& config)
+{
+    for (const auto& [key, node] : table) {
+        std::string name = std::string(prefix) + std::string(key.str());
+        if (top_level) {
+            const Section* section = nullptr;
+            for (const Section& s : sections) {
+                if (s.name == key.str()) {
+                    section = &s;
+                }
+            }
+            if (section != nullptr) {
+                const toml::table* inner = node.as_table();
+                if (inner == nullptr) {
+                    return unexpected(located(path, node, name + ": expected a table"));
+                }
+                auto r = apply_table(path, *inner, section->options, name + ".", false, config);
+                if (!r) {
+                    return r;
+                }
+                continue;
+            }
+        }
+        const Option* option = nullptr;
+        for (const Option& o : options) {
+            if (o.key == key.str()) {
+                option = &o;
+            }
+        }
+        if (option == nullptr) {
+            return unexpected(located(path, node, "unknown option '" + name + "'"));
+        }
+        if (std::string problem = assign(node, option->field(config)); !problem.empty()) {
+            return unexpected(located(path, node, name + ": " + problem));
+        }
+    }
+    return {};
+}
+
+bool is_ip_address(const std::string& text)
+{
+    in_addr v4{};
+    in6_addr v6{};
+    return inet_pton(AF_INET, text.c_str(), &v4) == 1 ||
+           inet_pton(AF_INET6, text.c_str(), &v6) == 1;
+}
+
+template <typename T>
+Result<void, std::string> at_least(std::string_view name, T value, T min)
+{
+    if (value < min) {
+        return unexpected(std::string(name) + ": must be at least " + std::to_string(min));
+    }
+    return {};
+}
+
+template <typename T>
+Result<void, std::string> between(std::string_view name, T value, T min, T max)
+{
+    if (value < min || value > max) {
+        return unexpected(std::string(name) + ": must be between " + std::to_string(min) + " and " +
+                          std::to_string(max));
+    }
+    return {};
+}
+
+Result<void, std::string> one_of(std::string_view name, const std::string& value,
+                                 std::initializer_list<std::string_view> allowed)
+{
+    std::string list;
+    for (std::string_view a : allowed) {
+        if (a == value) {
+            return {};
+        }
+        list += list.empty() ? "" : ", ";
+        list += a;
+    }
+    return unexpected(std::string(name) + ": must be one of " + list + " (got '" + value + "')");
+}
+
+Result<void, std::string> validate_domains(const std::vector<std::string>& domains)
+{
+    if (domains.empty()) {
+        return unexpected(std::string("domains: at least one domain is required"));
+    }
+    std::set<std::string> seen;
+    for (const std::string& domain : domains) {
+        auto jid = Jid::from_parts({}, domain);
+        if (!jid) {
+            return unexpected("domains: '" + domain + "' is not a valid domain name");
+        }
+        // The router compares prepared domains, so the configured one must be prepared too.
+        if (jid->domain() != domain) {
+            return unexpected("domains: write '" + domain + "' as '" + jid->domain() + "'");
+        }
+        if (!seen.insert(domain).second) {
+            return unexpected("domains: '" + domain + "' is listed twice");
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<Config, std::string> load_config(const std::string& path)
+{
+    // toml++ reports syntax errors by throwing; this is our boundary with it (STYLE.md).
+    toml::table table;
+    try {
+        table = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+        const auto& where = e.source().begin;
+        std::string position;  // none when the file could not be read at all
+        if (where.line != 0) {
+            position = ":" + std::to_string(where.line) + ":" + std::to_string(where.column);
+        }
+        return unexpected(path + position + ": " + std::string(e.description()));
+    }
+    Config config;
+    if (auto r = apply_table(path, table, top_level_options, "", true, config); !r) {
+        return unexpected(r.error());
+    }
+    return config;
+}
+
+Result<void, std::string> validate_config(const Config& c)
+{
+    const Result<void, std::string> checks[] = {
+        validate_domains(c.domains),
+        c.data_dir.empty() ? unexpected(std::string("data_dir: must not be empty"))
+                           : Result<void, std::string>{},
+        one_of("log_level", c.log_level,
+               {"trace", "debug", "info", "warn", "error", "critical", "off"}),
+        between("threads", c.threads, 1, 64),
+        // RFC 7677 §4: at least 4096 iterations.
+        at_least("scram_iterations", c.scram_iterations, 4096),
+        one_of("message_to_bare", c.message_to_bare, {"highest", "all"}),
+        one_of("mam_default", c.mam_default, {"always", "never", "roster"}),
+        is_ip_address(c.bind_address)
+            ? Result<void, std::string>{}
+            : unexpected("c2s.bind: '" + c.bind_address + "' is not an IP address"),
+        between("c2s.port", c.c2s_port, 0, 65535),
+        between("c2s.direct_tls_port", c.c2s_direct_tls_port, 0, 65535),
+        c.c2s_port != 0 && c.c2s_port == c.c2s_direct_tls_port
+            ? unexpected(std::string("c2s.direct_tls_port: must differ from c2s.port"))
+            : Result<void, std::string>{},
+        !c.certificate.empty() && c.private_key.empty()
+            ? unexpected(std::string("tls.private_key: required when tls.certificate is set"))
+            : Result<void, std::string>{},
+        c.certificate.empty() && !c.private_key.empty()
+            ? unexpected(std::string("tls.certificate: required when tls.private_key is set"))
+            : Result<void, std::string>{},
+        // RFC 6120 §13.12: a server MUST allow stanzas of at least 10000 bytes.
+        at_least("limits.max_stanza_bytes", c.limits.max_stanza_bytes, std::size_t{10000}),
+        // The stream and stanza elements themselves take two levels.
+        at_least("limits.max_depth", c.limits.max_depth, 3),
+        at_least("limits.max_attributes", c.limits.max_attributes, 1),
+        at_least("limits.max_auth_failures", c.limits.max_auth_failures, 1),
+        at_least("limits.max_sessions_per_account", c.limits.max_sessions_per_account, 1),
+        at_least("limits.max_connections_per_ip", c.limits.max_connections_per_ip, 0),
+        at_least("limits.write_high_watermark", c.limits.write_high_watermark, std::size_t{1}),
+        at_least("offline.max_age_days", c.offline_max_age_days, 1),
+    };
+    for (const auto& check : checks) {
+        if (!check) {
+            return check;
+        }
+    }
+    return {};
+}
+
+}  // namespace chorus

@@ -1,0 +1,51 @@
+// Server configuration: every setting has a safe default, so no config file is needed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace chorus {
+
+struct Limits {
+    std::size_t max_stanza_bytes = 256 * 1024;  // RFC 6120 §13.12: at least 10000
+    int max_depth = 32;
+    int max_attributes = 64;
+    int max_auth_failures = 3;        // then the stream is closed
+    int max_sessions_per_account = 64;
+    int max_connections_per_ip = 0;   // 0: unlimited
+    std::size_t write_high_watermark = 1024 * 1024;  // queued bytes before reads pause
+};
+
+struct Config {
+    std::vector<std::string> domains = {"localhost"};
+    std::string data_dir = "data";
+    std::string bind_address = "0.0.0.0";
+    int c2s_port = 5222;
+    int c2s_direct_tls_port = 5223;  // XEP-0368; 0 disables
+    std::string certificate;          // PEM; empty: generate a self-signed one in data_dir
+    std::string private_key;
+    bool require_tls = true;
+    bool allow_plaintext_on_loopback = false;  // benchmarks only
+    bool allow_registration = false;           // XEP-0077
+    int scram_iterations = 4096;
+    int threads = 1;
+    std::string log_level = "info";
+    Limits limits;
+    // RFC 6121 §8.5.2.1.1: bare-JID chat/normal goes to the highest-priority resource(s)
+    // ("highest") or to all non-negative ones ("all").
+    std::string message_to_bare = "highest";
+    std::size_t offline_max_messages = 1000;
+    int offline_max_age_days = 30;
+    bool archive_transient = false;
+    std::string mam_default = "always";  // always | never | roster
+};
+
+/// Reads a TOML file over the defaults; the error names the bad option.
+Result<Config, std::string> load_config(const std::string& path);
+/// Checks bounds and consistency; the error names the bad option.
+Result<void, std::string> validate_config(const Config& config);
+
+}  // namespace chorus

@@ -1,0 +1,80 @@
+// Base64/hex/SHA-1/random on OpenSSL.
+#include "base/encoding.h"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include "base/check.h"
+
+namespace chorus {
+
+std::string base64_encode(std::string_view in)
+{
+    std::string out(4 * ((in.size() + 2) / 3), '\0');
+    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                  reinterpret_cast<const unsigned char*>(in.data()),
+                                  static_cast<int>(in.size()));
+    out.resize(static_cast<std::size_t>(n));
+    return out;
+}
+
+std::optional<std::string> base64_decode(std::string_view in)
+{
+    if (in.size() % 4 != 0) {
+        return std::nullopt;
+    }
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        const char c = in[i];
+        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                        (c >= '0' && c <= '9') || c == '+' || c == '/' ||
+                        (c == '=' && i + 2 >= in.size());
+        if (!ok) {
+            return std::nullopt;
+        }
+    }
+    std::string out(3 * (in.size() / 4), '\0');
+    const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                  reinterpret_cast<const unsigned char*>(in.data()),
+                                  static_cast<int>(in.size()));
+    if (n < 0) {
+        return std::nullopt;
+    }
+    std::size_t len = static_cast<std::size_t>(n);
+    if (in.ends_with("==")) {
+        len -= 2;
+    } else if (in.ends_with("=")) {
+        len -= 1;
+    }
+    out.resize(len);
+    return out;
+}
+
+std::string hex_encode(std::string_view in)
+{
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(in.size() * 2);
+    for (unsigned char c : in) {
+        out += digits[c >> 4];
+        out += digits[c & 15];
+    }
+    return out;
+}
+
+std::string sha1(std::string_view data)
+{
+    std::string out(SHA_DIGEST_LENGTH, '\0');
+    SHA1(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+         reinterpret_cast<unsigned char*>(out.data()));
+    return out;
+}
+
+std::string random_bytes(std::size_t n)
+{
+    std::string out(n, '\0');
+    CHORUS_CHECK(RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) == 1);
+    return out;
+}
+
+}  // namespace chorus

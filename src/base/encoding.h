@@ -1,0 +1,19 @@
+// Base64 (RFC 4648 §4) and hex encodings used by SASL, caps and ids.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace chorus {
+
+std::string base64_encode(std::string_view in);
+/// nullopt when the input is not canonical base64 (RFC 6120 §6.4.2 incorrect-encoding).
+std::optional<std::string> base64_decode(std::string_view in);
+std::string hex_encode(std::string_view in);
+/// SHA-1 digest (raw bytes) of data.
+std::string sha1(std::string_view data);
+/// Random bytes from the OS CSPRNG.
+std::string random_bytes(std::size_t n);
+
+}  // namespace chorus

@@ -1,0 +1,71 @@
+// XEP-0030 Service Discovery: disco#info/#items of the server and of accounts.
+#include "modules/disco/disco.h"
+
+#include "modules/module_context.h"
+#include "stanza/namespaces.h"
+
+namespace chorus::modules::disco {
+namespace {
+
+xml::Element info(const std::set<std::string>& features, std::string_view category,
+                  std::string_view type, std::string_view name, std::string_view node)
+{
+    xml::Element q("query", std::string(ns::disco_info));
+    if (!node.empty()) {
+        q.set_attr("node", node);
+    }
+    auto& id = q.add_child("identity", std::string(ns::disco_info));
+    id.set_attr("category", category).set_attr("type", type);
+    if (!name.empty()) {
+        id.set_attr("name", name);
+    }
+    for (const auto& f : features) {
+        q.add_child("feature", std::string(ns::disco_info)).set_attr("var", f);
+    }
+    return q;
+}
+
+IqResult server_info(IqRequest& r)
+{
+    const auto node = r.payload().attr("node");
+    if (!node.empty() && node != std::string(caps_node) + "#" + r.server().disco().caps_ver()) {
+        return StanzaError::item_not_found();
+    }
+    return IqResult::with(info(r.server().disco().server_features, "server", "im", "Chorus", node));
+}
+
+IqResult account_info(IqRequest& r)
+{
+    if (!r.payload().attr("node").empty()) {
+        return StanzaError::item_not_found();
+    }
+    // XEP-0030 §3.1: an account answers as its owner sees it; others see only that it exists.
+    return IqResult::with(info(r.server().disco().account_features, "account", "registered", {}, {}));
+}
+
+IqResult items(IqRequest& r)
+{
+    if (!r.payload().attr("node").empty()) {
+        return StanzaError::item_not_found();
+    }
+    return IqResult::with(xml::Element("query", std::string(ns::disco_items)));
+}
+
+}  // namespace
+
+ModuleSpec spec()
+{
+    return {.name = "disco", .xeps = {{30, "2.5rc3"}, {115, "1.6.0"}}, .depends = {},
+            .attach = [](ModuleContext& ctx) {
+                ctx.add_feature(ns::disco_info, Disco::server);
+                ctx.add_feature(ns::disco_items, Disco::server);
+                ctx.add_feature(ns::disco_info, Disco::account);
+                ctx.add_feature(ns::disco_items, Disco::account);
+                ctx.on_iq(IqType::get, ns::disco_info, "query", server_info);
+                ctx.on_iq(IqType::get, ns::disco_items, "query", items);
+                ctx.on_iq(IqType::get, ns::disco_info, "query", account_info, Addressee::account);
+                ctx.on_iq(IqType::get, ns::disco_items, "query", items, Addressee::account);
+            }};
+}
+
+}  // namespace chorus::modules::disco

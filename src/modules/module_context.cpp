@@ -1,0 +1,36 @@
+// ModuleContext registration and automatic undo.
+#include "modules/module_context.h"
+
+#include <fmt/format.h>
+
+namespace chorus::modules {
+
+ModuleContext::~ModuleContext()
+{
+    for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) {
+        (*it)();
+    }
+}
+
+void ModuleContext::add_feature(std::string_view feature, Disco where)
+{
+    auto& set = where == Disco::server ? server_.disco().server_features
+                                       : server_.disco().account_features;
+    auto [it, inserted] = set.emplace(feature);
+    if (inserted) {
+        undo_.push_back([&set, it] { set.erase(it); });
+    }
+}
+
+void ModuleContext::on_iq(IqType type, std::string_view ns, std::string_view element,
+                          IqHandler handler, Addressee addressee)
+{
+    IqDispatcher::Key key{type, std::string(ns), std::string(element), addressee};
+    if (!server_.iq().add(key, std::move(handler))) {
+        error_ = fmt::format("module {}: duplicate IQ handler for {{{}}}{}", name_, ns, element);
+        return;
+    }
+    undo_.push_back([this, key] { server_.iq().remove(key); });
+}
+
+}  // namespace chorus::modules

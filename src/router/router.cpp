@@ -1,0 +1,374 @@
+// Router: stanza dispatch by kind and addressee (RFC 6120 §10, RFC 6121 §8, ROUTING.md).
+#include "router/router.h"
+
+#include <spdlog/spdlog.h>
+
+#include "server/server.h"
+#include "stanza/message_facts.h"
+#include "stanza/namespaces.h"
+#include "stanza/stanza_bytes.h"
+#include "stanza/stream_error.h"
+#include "storage/accounts.h"
+
+namespace chorus {
+
+using router::CopyForm;
+using router::Session;
+
+Router::Router(Server& server)
+    : server_(server),
+      bare_policy_(server.config().message_to_bare == "all" ? router::BarePolicy::all
+                                                            : router::BarePolicy::highest)
+{
+}
+
+bool Router::account_exists(const Jid& bare)
+{
+    if (bare.node().empty() || !server_.is_local_domain(bare.domain())) {
+        return false;
+    }
+    if (!server_.sessions().account(bare.bare_view()).empty()) {
+        return true;
+    }
+    return server_.accounts().exists(bare.node(), bare.domain());
+}
+
+void Router::bounce(const xml::Element& stanza, StanzaError error)
+{
+    if (auto reply = error_reply(stanza, error)) {
+        route(std::move(*reply));
+    }
+}
+
+void Router::from_session(Session& sender, xml::Element stanza)
+{
+    stanza.set_attr("from", sender.jid().str());  // RFC 6120 §8.1.2.1: the server stamps it
+    std::optional<Jid> to;
+    if (auto to_attr = stanza.attr("to"); !to_attr.empty()) {
+        to = Jid::parse(to_attr);
+        if (!to) {
+            return bounce(stanza, StanzaError::jid_malformed("The 'to' address is not a valid JID"));
+        }
+    }
+    if (server_.hooks().stanza_out.run(sender, stanza) == modules::Verdict::stop) {
+        return;
+    }
+    if (stanza.name() == "message") {
+        message_from_session(sender, std::move(stanza), to ? *to : sender.jid().bare());
+    } else if (stanza.name() == "presence") {
+        presence_from_session(sender, std::move(stanza), to ? &*to : nullptr);
+    } else {
+        iq_from_session(sender, std::move(stanza), to ? &*to : nullptr);
+    }
+}
+
+void Router::message_from_session(Session& sender, xml::Element msg, const Jid& to)
+{
+    const Jid owner = sender.jid().bare();
+    strip_stanza_ids(msg, owner.str());  // XEP-0359 §4: only our archive names ids by us
+    if (!server_.is_local_domain(to.domain())) {
+        return bounce(msg, StanzaError::remote_server_not_found(
+                               "This server does not federate with " + to.domain()));
+    }
+    const auto& own = server_.sessions().account(owner.str());
+    router::OutboundInput in{
+        .type = router::message_type(msg.attr("type")),
+        .to_full_jid = to.is_full(),
+        .has_marker = has_imng_marker(msg),
+        .is_muc_pm = has_muc_user(msg),
+        .to_own_account = to.bare_view() == owner.str(),
+        .transient = is_transient(msg),
+        .carbons_eligible = is_carbons_eligible(msg),
+    };
+    const auto plan = router::plan_outbound(in, sender, own);
+    std::string bytes = serialize_stanza(msg);
+    if (plan.archive || !plan.copies.empty()) {
+        std::optional<ArchiveRef> ref;
+        if (plan.archive && server_.hooks().archive) {
+            ref = server_.hooks().archive(owner, to.bare(), bytes, true, plan.reaches_imng);
+        }
+        router::SharedBytes reflection;
+        for (const auto& d : plan.copies) {
+            if (d.form == CopyForm::reflection) {
+                if (!reflection) {  // XEP-0409: the archived version, once for the whole set
+                    reflection = std::make_shared<const std::string>(
+                        ref ? with_stanza_id(bytes, ref->id, owner.str()) : bytes);
+                }
+                d.session->send_bytes(reflection);
+            } else {
+                d.session->send_bytes(std::make_shared<const std::string>(
+                    carbon_copy(bytes, "sent", owner.str(), d.session->jid().str())));
+            }
+        }
+    }
+    if (to.node().empty()) {
+        return;  // a message to the server itself: nothing handles it (RFC 6120 §10.3.1)
+    }
+    deliver_message(to, std::move(msg), std::move(bytes));
+}
+
+void Router::deliver_message(const Jid& to, xml::Element msg, std::string bytes)
+{
+    const Jid owner = to.bare();
+    if (msg.child("stanza-id", ns::sid)) {
+        const auto before = msg.nodes().size();
+        strip_stanza_ids(msg, owner.str());
+        if (msg.nodes().size() != before) {
+            bytes.clear();
+        }
+    }
+    if (server_.hooks().stanza_in.run(owner, msg) == modules::Verdict::stop) {
+        return;
+    }
+    const auto& sessions = server_.sessions().account(owner.str());
+    const bool marker = has_imng_marker(msg);
+    router::InboundInput in{
+        .facts = {.type = router::message_type(msg.attr("type")),
+                  .to_full_jid = to.is_full(),
+                  .has_marker = marker,
+                  .is_muc_pm = has_muc_user(msg)},
+        .account_exists = !sessions.empty() || account_exists(owner),
+        .transient = is_transient(msg),
+        .carbons_eligible = !marker && is_carbons_eligible(msg),
+        .resource = to.resource(),
+        .policy = bare_policy_,
+    };
+    const auto plan = router::plan_inbound(in, sessions);
+    if (plan.bounce) {
+        return bounce(msg, StanzaError{*plan.bounce, ErrorType::cancel, {}, {}, {}});
+    }
+    if (plan.deliveries.empty() && !plan.archive && !plan.offline) {
+        return;
+    }
+    if (bytes.empty()) {
+        bytes = serialize_stanza(msg);
+    }
+    std::optional<ArchiveRef> ref;
+    const Jid from = Jid::parse(msg.attr("from")).value_or(Jid());
+    if (plan.archive && server_.hooks().archive) {
+        ref = server_.hooks().archive(owner, from.bare(), bytes, false, plan.reaches_imng);
+    }
+    router::SharedBytes as_sent;
+    router::SharedBytes to_bare;
+    for (const auto& d : plan.deliveries) {
+        switch (d.form) {
+            case CopyForm::as_sent:
+                if (!as_sent) {
+                    as_sent = std::make_shared<const std::string>(
+                        ref ? with_stanza_id(bytes, ref->id, owner.str()) : bytes);
+                }
+                d.session->send_bytes(as_sent);
+                break;
+            case CopyForm::to_bare:
+                if (!to_bare) {  // ROUTING.md R5: strip the resource when forking
+                    xml::Element copy = msg;
+                    copy.set_attr("to", owner.str());
+                    auto b = serialize_stanza(copy);
+                    to_bare = std::make_shared<const std::string>(
+                        ref ? with_stanza_id(b, ref->id, owner.str()) : std::move(b));
+                }
+                d.session->send_bytes(to_bare);
+                break;
+            case CopyForm::carbon_received:
+                d.session->send_bytes(std::make_shared<const std::string>(carbon_copy(
+                    ref ? with_stanza_id(bytes, ref->id, owner.str()) : bytes, "received",
+                    owner.str(), d.session->jid().str())));
+                break;
+            case CopyForm::carbon_sent:
+            case CopyForm::reflection: break;  // outbound forms only
+        }
+    }
+    if (plan.offline) {
+        if (ref) {
+            auto& sid = msg.add_child("stanza-id", std::string(ns::sid));
+            sid.set_attr("id", ref->id).set_attr("by", owner.str());
+        }
+        const bool stored = server_.hooks().store_offline && server_.hooks().store_offline(owner, msg);
+        if (!stored && !ref) {  // archived messages are not lost: the devices sync from MAM
+            bounce(msg, StanzaError::service_unavailable());
+        }
+    }
+}
+
+void Router::presence_from_session(Session& sender, xml::Element presence, const Jid* to)
+{
+    if (!to) {  // RFC 6121 §4.2, §4.4: broadcast presence sets the session's state
+        auto& flags = sender.flags();
+        const auto type = presence.attr("type");
+        if (type.empty()) {
+            const bool initial = !flags.available;
+            flags.available = true;
+            const auto prio = presence.child_text("priority", ns::client);
+            flags.priority = prio.empty() ? 0 : std::clamp(std::atoi(prio.c_str()), -128, 127);
+            if (server_.hooks().presence_out.run(sender, presence) == modules::Verdict::stop) {
+                return;
+            }
+            if (initial) {
+                server_.hooks().initial_presence.run(sender);
+            }
+            return;
+        }
+        if (type == "unavailable") {
+            flags.available = false;
+        }
+        server_.hooks().presence_out.run(sender, presence);
+        return;
+    }
+    if (server_.hooks().presence_out.run(sender, presence) == modules::Verdict::stop) {
+        return;
+    }
+    route(std::move(presence));
+}
+
+void Router::deliver_presence(const Jid& to, const xml::Element& presence)
+{
+    const auto& sessions = server_.sessions().account(to.bare_view());
+    router::SharedBytes bytes;
+    for (Session* s : sessions) {
+        const bool wanted = to.is_full() ? s->jid() == to : s->flags().available;
+        if (wanted) {
+            if (!bytes) {
+                bytes = std::make_shared<const std::string>(serialize_stanza(presence));
+            }
+            s->send_bytes(bytes);
+        }
+    }
+}
+
+void Router::iq_from_session(Session& sender, xml::Element iq, const Jid* to)
+{
+    const auto type = iq.attr("type");
+    const bool request = type == "get" || type == "set";
+    if (!request && type != "result" && type != "error") {
+        if (auto reply = error_reply(iq, StanzaError::bad_request("Unknown IQ type"))) {
+            sender.send(*reply);
+        }
+        return;
+    }
+    if (!iq.has_attr("id")) {
+        if (auto reply = error_reply(iq, StanzaError::bad_request("An IQ must have an id"))) {
+            sender.send(*reply);
+        }
+        return;
+    }
+    if (to && (to->is_full() || !server_.is_local_domain(to->domain()))) {
+        return deliver_iq(*to, std::move(iq), &sender);
+    }
+    if (!request) {
+        return;  // a result or error for the server or an account: consumed
+    }
+    if (iq.element_count() != 1) {
+        sender.send(iq_reply(iq, StanzaError::bad_request("An IQ get or set must have exactly one child")));
+        return;
+    }
+    const bool to_server = to && to->node().empty();
+    const Jid addressee = to ? *to : sender.jid().bare();
+    modules::IqRequest req(server_, iq, *iq.first_element(), sender.jid(), addressee, &sender);
+    auto& dispatcher = server_.iq();
+    const auto t = type == "get" ? modules::IqType::get : modules::IqType::set;
+    const auto& payload = *iq.first_element();
+    auto where = to_server ? modules::Addressee::server : modules::Addressee::account;
+    // An IQ without 'to' is for the own account; the server answers what the account does
+    // not handle itself (ping, version, disco of the service).
+    if (!to && !dispatcher.has({t, payload.ns(), payload.name(), where})) {
+        where = modules::Addressee::server;
+    }
+    if (!to_server && !account_exists(addressee)) {
+        sender.send(iq_reply(iq, StanzaError::service_unavailable()));
+        return;
+    }
+    sender.send(dispatcher.dispatch(req, where));
+}
+
+void Router::deliver_iq(const Jid& to, xml::Element iq, Session* sender)
+{
+    const bool request = iq.attr("type") == "get" || iq.attr("type") == "set";
+    if (!server_.is_local_domain(to.domain())) {
+        if (request) {
+            auto reply = iq_reply(iq, StanzaError::remote_server_not_found());
+            if (sender) {
+                sender->send(reply);
+            } else {
+                route(std::move(reply));
+            }
+        }
+        return;
+    }
+    if (Session* target = server_.sessions().find(to)) {
+        if (server_.hooks().stanza_in.run(to.bare(), iq) == modules::Verdict::stop) {
+            return;
+        }
+        target->send(iq);
+        return;
+    }
+    if (request) {  // RFC 6121 §8.5.3.2.1: no such resource
+        auto reply = iq_reply(iq, StanzaError::service_unavailable());
+        if (sender) {
+            sender->send(reply);
+        } else {
+            route(std::move(reply));
+        }
+    }
+}
+
+void Router::route(xml::Element stanza)
+{
+    auto to = Jid::parse(stanza.attr("to"));
+    if (!to) {
+        spdlog::debug("dropping server stanza without a valid 'to'");
+        return;
+    }
+    if (!server_.is_local_domain(to->domain())) {
+        spdlog::debug("dropping stanza for remote {}: no federation", to->domain());
+        return;
+    }
+    if (to->node().empty()) {
+        if (stanza.name() == "iq" && (stanza.attr("type") == "get" || stanza.attr("type") == "set") &&
+            stanza.element_count() == 1) {
+            const auto from = Jid::parse(stanza.attr("from")).value_or(*to);
+            modules::IqRequest req(server_, stanza, *stanza.first_element(), from, *to, nullptr);
+            route(server_.iq().dispatch(req, modules::Addressee::server));
+        }
+        return;
+    }
+    if (stanza.name() == "message") {
+        return deliver_message(*to, std::move(stanza), {});
+    }
+    if (stanza.name() == "presence") {
+        if (server_.hooks().presence_in.run(*to, stanza) == modules::Verdict::stop) {
+            return;
+        }
+        return deliver_presence(*to, stanza);
+    }
+    if (to->is_full()) {
+        return deliver_iq(*to, std::move(stanza), nullptr);
+    }
+    const auto type = stanza.attr("type");
+    if ((type == "get" || type == "set") && stanza.element_count() == 1) {
+        const auto from = Jid::parse(stanza.attr("from")).value_or(Jid());
+        modules::IqRequest req(server_, stanza, *stanza.first_element(), from, *to, nullptr);
+        route(server_.iq().dispatch(req, modules::Addressee::account));
+    }
+}
+
+void Router::session_bound(Session& s)
+{
+    if (Session* replaced = server_.sessions().add(s)) {
+        // RFC 6120 §7.7.2.2: the older session is closed with <conflict/>
+        server_.hooks().session_closed.run(*replaced);
+        replaced->close_with(serialize_stream_error(
+            StreamError{StreamCondition::conflict, "Replaced by a new session"}));
+    }
+    server_.hooks().session_bound.run(s);
+}
+
+void Router::session_closed(Session& s)
+{
+    if (server_.sessions().find(s.jid()) != &s) {
+        return;  // already replaced: its successor owns the JID
+    }
+    server_.hooks().session_closed.run(s);
+    server_.sessions().remove(s);
+}
+
+}  // namespace chorus

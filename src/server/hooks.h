@@ -1,0 +1,105 @@
+// Hooks: typed event chains with named phases through which modules see stanzas and sessions.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "jid/jid.h"
+#include "modules/module.h"
+#include "router/session.h"
+#include "xml/element.h"
+
+namespace chorus {
+
+/// A chain of handlers of one signature, run by phase, then in registration order.
+template <typename Signature>
+class HookChain;
+
+template <typename R, typename... Args>
+class HookChain<R(Args...)> {
+public:
+    using Fn = std::function<R(Args...)>;
+    std::uint64_t add(modules::Phase phase, Fn fn)
+    {
+        const auto token = ++next_token_;
+        auto pos = std::find_if(entries_.begin(), entries_.end(),
+                                [&](const Entry& e) { return e.phase > phase; });
+        entries_.insert(pos, Entry{phase, std::move(fn), token});
+        return token;
+    }
+    void remove(std::uint64_t token)
+    {
+        std::erase_if(entries_, [&](const Entry& e) { return e.token == token; });
+    }
+    bool empty() const noexcept { return entries_.empty(); }
+
+    /// For Verdict chains: stops at the first stop. For void chains: runs all.
+    R run(Args... args) const
+    {
+        if constexpr (std::is_same_v<R, modules::Verdict>) {
+            for (const auto& e : entries_) {
+                if (e.fn(args...) == modules::Verdict::stop) {
+                    return modules::Verdict::stop;
+                }
+            }
+            return modules::Verdict::pass;
+        } else {
+            for (const auto& e : entries_) {
+                e.fn(args...);
+            }
+        }
+    }
+
+private:
+    struct Entry {
+        modules::Phase phase;
+        Fn fn;
+        std::uint64_t token;
+    };
+    std::vector<Entry> entries_;
+    std::uint64_t next_token_ = 0;
+};
+
+/// Where an archived message sits in its owner's archive.
+struct ArchiveRef {
+    std::string id;  // XEP-0359 stanza-id, unique and stable
+};
+
+/// Every hook the server offers. Modules add to them through their ModuleContext.
+struct Hooks {
+    using Session = router::Session;
+    using Element = xml::Element;
+    /// Any stanza a local session sends, before routing (blocking, rate limits).
+    HookChain<modules::Verdict(Session&, Element&)> stanza_out;
+    /// Any stanza for a local account (bare JID given) from another entity, before delivery.
+    HookChain<modules::Verdict(const Jid&, Element&)> stanza_in;
+    /// Presence sent by a local session (RFC 6121 §3, §4): the presence module owns it.
+    HookChain<modules::Verdict(Session&, Element&)> presence_out;
+    /// Presence for a local account or one of its resources.
+    HookChain<modules::Verdict(const Jid&, Element&)> presence_in;
+    HookChain<void(Session&)> session_bound;
+    /// A session ended (any reason); runs before it leaves the session table.
+    HookChain<void(Session&)> session_closed;
+    /// A session sent its first available presence with this priority.
+    HookChain<void(Session&)> initial_presence;
+    /// Stream features after authentication (bind is added by the stream itself).
+    HookChain<void(std::vector<Element>&)> stream_features;
+
+    /// Archives a message (serialized in jabber:client, without our stanza-id) in owner's
+    /// archive; `with` is the other party. Returns the new stanza-id, or nullopt when the
+    /// owner's preferences keep it out (legacy-only accounts; ROUTING.md "Archive rules").
+    /// Set by the MAM module.
+    std::function<std::optional<ArchiveRef>(const Jid& owner, const Jid& with,
+                                            std::string_view message, bool outgoing,
+                                            bool reaches_imng)>
+        archive;
+    /// Stores a message for an account with no session to take it (XEP-0160); false when
+    /// refused (quota), so the router bounces it. Set by the offline module.
+    std::function<bool(const Jid& owner, const Element& message)> store_offline;
+};
+
+}  // namespace chorus

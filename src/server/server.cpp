@@ -1,0 +1,72 @@
+// Server: storage, modules and shared state of one node.
+#include "server/server.h"
+
+#include <fmt/format.h>
+
+#include "base/encoding.h"
+#include "modules/all_modules.h"
+#include "modules/module_context.h"
+#include "router/router.h"
+#include "stanza/namespaces.h"
+#include "storage/sqlite/database.h"
+#include "storage/sqlite/sqlite_accounts.h"
+
+namespace chorus {
+
+std::string DiscoRegistry::caps_ver() const
+{
+    // XEP-0115 §5.1: identities then features, each followed by '<'.
+    std::string s = "server/im//Chorus<";
+    for (const auto& f : server_features) {
+        s += f;
+        s += '<';
+    }
+    return base64_encode(sha1(s));
+}
+
+Server::Server(boost::asio::io_context& io, Config config, const Clock& clock)
+    : io_(io), config_(std::move(config)), clock_(clock)
+{
+}
+
+Server::~Server()
+{
+    while (!modules_.empty()) {  // unload in reverse order
+        modules_.pop_back();
+    }
+}
+
+Result<void, std::string> Server::start()
+{
+    auto db = storage::sqlite::Database::open(config_.data_dir);
+    if (!db) {
+        return unexpected(fmt::format("cannot open storage in {}: {}", config_.data_dir,
+                                      db.error().message));
+    }
+    db_ = std::move(*db);
+    accounts_ = std::make_unique<storage::sqlite::SqliteAccounts>(*db_);
+    router_ = std::make_unique<Router>(*this);
+    for (auto& spec : modules::all_modules()) {
+        auto ctx = std::make_unique<modules::ModuleContext>(*this, spec.name);
+        spec.attach(*ctx);
+        if (ctx->failed()) {
+            return unexpected(ctx->error());
+        }
+        modules_.push_back(std::move(ctx));
+    }
+    return {};
+}
+
+bool Server::is_local_domain(std::string_view domain) const noexcept
+{
+    for (const auto& d : config_.domains) {
+        if (d == domain) {
+            return true;
+        }
+    }
+    return false;
+}
+
+std::string Server::next_id() { return fmt::format("chorus-{:x}", ++id_counter_); }
+
+}  // namespace chorus

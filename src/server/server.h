@@ -1,0 +1,77 @@
+// Server: the running node's shared state: config, storage, sessions, router, modules.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/config.h"
+#include "modules/module.h"
+#include "router/session_table.h"
+#include "server/hooks.h"
+#include "server/iq_dispatcher.h"
+#include "storage/accounts.h"
+
+namespace chorus::storage::sqlite {
+class Database;
+}
+
+namespace chorus {
+
+class Router;
+namespace modules {
+class ModuleContext;
+}
+
+/// XEP-0115 node of Chorus' own caps.
+inline constexpr std::string_view caps_node = "https://chorus.im";
+
+/// Features and identities answered in disco#info (XEP-0030) and hashed for caps (XEP-0115).
+struct DiscoRegistry {
+    std::set<std::string> server_features;
+    std::set<std::string> account_features;
+    /// XEP-0115 ver of the server's disco#info.
+    std::string caps_ver() const;
+};
+
+class Server {
+public:
+    Server(boost::asio::io_context& io, Config config, const Clock& clock);
+    ~Server();
+
+    /// Opens storage and attaches every module; the error says what failed.
+    Result<void, std::string> start();
+
+    boost::asio::io_context& io() noexcept { return io_; }
+    const Config& config() const noexcept { return config_; }
+    const Clock& clock() const noexcept { return clock_; }
+    storage::sqlite::Database& db() noexcept { return *db_; }
+    storage::Accounts& accounts() noexcept { return *accounts_; }
+    router::SessionTable& sessions() noexcept { return sessions_; }
+    Router& router() noexcept { return *router_; }
+    IqDispatcher& iq() noexcept { return iq_; }
+    Hooks& hooks() noexcept { return hooks_; }
+    DiscoRegistry& disco() noexcept { return disco_; }
+    bool is_local_domain(std::string_view domain) const noexcept;
+    /// A fresh unique id for server-generated stanzas.
+    std::string next_id();
+
+private:
+    boost::asio::io_context& io_;
+    Config config_;
+    const Clock& clock_;
+    std::unique_ptr<storage::sqlite::Database> db_;
+    std::unique_ptr<storage::Accounts> accounts_;
+    router::SessionTable sessions_;
+    std::unique_ptr<Router> router_;
+    IqDispatcher iq_;
+    Hooks hooks_;
+    DiscoRegistry disco_;
+    std::vector<std::unique_ptr<modules::ModuleContext>> modules_;
+    std::uint64_t id_counter_ = 0;
+};
+
+}  // namespace chorus

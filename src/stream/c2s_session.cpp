@@ -1,0 +1,275 @@
+// C2sSession I/O: the read loop, gather writes, STARTTLS and closing (RFC 6120 §4, §5).
+#include "stream/c2s_session.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "router/router.h"
+#include "server/server.h"
+#include "stanza/stanza_bytes.h"
+
+namespace chorus::stream {
+
+namespace asio = boost::asio;
+using asio::as_tuple;
+using asio::use_awaitable;
+
+namespace {
+// Bytes read per call; a stanza larger than this arrives over several reads.
+constexpr std::size_t read_chunk = 4096;
+// A gather write takes at most this many queued stanzas, so one huge backlog cannot hold
+// the thread for long.
+constexpr std::size_t max_gather = 64;
+// After our </stream:stream>, how long the peer has to close its side.
+constexpr auto close_grace = std::chrono::seconds(2);
+std::uint64_t next_session_id = 0;
+
+xml::ParserLimits parser_limits(const Limits& l)
+{
+    return {.max_stanza_bytes = l.max_stanza_bytes, .max_depth = l.max_depth,
+            .max_attributes = l.max_attributes};
+}
+}  // namespace
+
+void ConnectionSet::close_all(StreamError error)
+{
+    const std::vector<C2sSession*> copy(sessions_.begin(), sessions_.end());
+    for (C2sSession* s : copy) {
+        s->fail(error);
+    }
+}
+
+C2sSession::C2sSession(Server& server, ConnectionSet& connections, tcp::socket socket,
+                       asio::ssl::context& tls, bool direct_tls)
+    : server_(server),
+      connections_(connections),
+      socket_(std::move(socket)),
+      tls_context_(tls),
+      direct_tls_(direct_tls),
+      parser_(*this, parser_limits(server.config().limits)),
+      drained_(socket_.get_executor()),
+      id_(++next_session_id)
+{
+    connections_.add(this);
+}
+
+C2sSession::~C2sSession() { connections_.remove(this); }
+
+void C2sSession::start()
+{
+    asio::co_spawn(socket_.get_executor(), run(),
+                   [self = shared_from_this()](std::exception_ptr e) {
+                       if (e) {  // a bug: close this session only (STYLE.md "Asio")
+                           try {
+                               std::rethrow_exception(e);
+                           } catch (const std::exception& ex) {
+                               spdlog::error("session {} failed: {}", self->jid_.str(), ex.what());
+                           }
+                           self->finish_close();
+                       }
+                   });
+}
+
+asio::awaitable<bool> C2sSession::read_some(std::size_t& n)
+{
+    boost::system::error_code ec;
+    auto buf = asio::buffer(read_buffer_.get(), read_chunk);
+    if (tls_) {
+        std::tie(ec, n) = co_await tls_->async_read_some(buf, as_tuple(use_awaitable));
+    } else {
+        std::tie(ec, n) = co_await socket_.async_read_some(buf, as_tuple(use_awaitable));
+    }
+    co_return !ec;
+}
+
+asio::awaitable<void> C2sSession::run()
+{
+    auto self = shared_from_this();
+    socket_.set_option(tcp::no_delay(true));
+    read_buffer_ = std::make_unique<char[]>(read_chunk);
+    if (direct_tls_ && !co_await start_tls()) {
+        co_return finish_close();
+    }
+    while (socket_.is_open()) {
+        std::size_t n = 0;
+        if (!co_await read_some(n)) {
+            break;  // EOF or reset: the peer left (not a server error)
+        }
+        std::string_view data(read_buffer_.get(), n);
+        while (!data.empty() && !closing_) {
+            const auto used = parser_.feed(data);
+            data.remove_prefix(used);
+            if (parser_.error() != xml::ParseError::none) {
+                break;
+            }
+            if (restart_ || starttls_) {
+                parser_.reset();
+                restart_ = false;
+                stream_open_ = false;
+            }
+            if (starttls_) {
+                starttls_ = false;
+                co_await drain();
+                if (!co_await start_tls()) {
+                    co_return finish_close();
+                }
+                data = {};  // RFC 6120 §5.4.3.3: nothing may follow <starttls/> in the clear
+            }
+        }
+        if (auto err = parser_.error(); err != xml::ParseError::none && !closing_) {
+            StreamCondition c = StreamCondition::not_well_formed;
+            if (err == xml::ParseError::restricted_xml) {
+                c = StreamCondition::restricted_xml;
+            } else if (err == xml::ParseError::policy_violation) {
+                c = StreamCondition::policy_violation;
+            } else if (err == xml::ParseError::invalid_namespace) {
+                c = StreamCondition::invalid_namespace;
+            }
+            spdlog::debug("stream error from {}: {}", jid_.str(), parser_.error_text());
+            fail({c, parser_.error_text()});
+        }
+    }
+    finish_close();
+}
+
+asio::awaitable<bool> C2sSession::start_tls()
+{
+    tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, tls_context_);
+    auto [ec] = co_await tls_->async_handshake(asio::ssl::stream_base::server,
+                                               as_tuple(use_awaitable));
+    if (ec) {
+        spdlog::debug("TLS handshake failed: {}", ec.message());
+        co_return false;
+    }
+    co_return true;
+}
+
+asio::awaitable<void> C2sSession::drain()
+{
+    while ((!writing_.empty() || !queue_.empty()) && !write_failed_) {
+        drained_.expires_at(asio::steady_timer::time_point::max());
+        co_await drained_.async_wait(as_tuple(use_awaitable));
+    }
+}
+
+void C2sSession::send_bytes(router::SharedBytes bytes)
+{
+    if (closing_ || write_failed_) {
+        return;
+    }
+    queued_bytes_ += bytes->size();
+    queue_.push_back(std::move(bytes));
+    if (writing_.empty()) {
+        // Deliveries made while routing one read coalesce into one write: flush after the
+        // current handler returns.
+        asio::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
+        writing_.push_back(nullptr);  // marks a flush as scheduled
+    }
+}
+
+void C2sSession::send(const xml::Element& stanza)
+{
+    send_bytes(std::make_shared<const std::string>(serialize_stanza(stanza)));
+}
+
+void C2sSession::send_raw(std::string text) { send_bytes(std::make_shared<const std::string>(std::move(text))); }
+
+void C2sSession::flush()
+{
+    writing_.clear();
+    if (queue_.empty() || write_failed_) {
+        drained_.cancel();
+        return;
+    }
+    const std::size_t take = std::min(queue_.size(), max_gather);
+    writing_.assign(std::make_move_iterator(queue_.begin()),
+                    std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(take)));
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
+    std::array<asio::const_buffer, max_gather> buffers;
+    for (std::size_t i = 0; i < take; ++i) {
+        buffers[i] = asio::buffer(*writing_[i]);
+    }
+    auto handler = [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+        self->on_written(ec, n);
+    };
+    auto span = std::span(buffers.data(), take);
+    if (tls_) {
+        asio::async_write(*tls_, span, std::move(handler));
+    } else {
+        asio::async_write(socket_, span, std::move(handler));
+    }
+}
+
+void C2sSession::on_written(boost::system::error_code ec, std::size_t count)
+{
+    queued_bytes_ -= std::min(queued_bytes_, count);
+    if (ec) {
+        write_failed_ = true;
+        queue_.clear();
+        writing_.clear();
+        drained_.cancel();
+        boost::system::error_code ignored;
+        socket_.close(ignored);
+        return;
+    }
+    flush();
+    if (writing_.empty() && closing_) {
+        boost::system::error_code ignored;
+        socket_.shutdown(tcp::socket::shutdown_send, ignored);
+        auto timer = std::make_shared<asio::steady_timer>(socket_.get_executor(), close_grace);
+        timer->async_wait([self = shared_from_this(), timer](boost::system::error_code) {
+            boost::system::error_code ignored2;
+            self->socket_.close(ignored2);
+        });
+    }
+}
+
+void C2sSession::close_with(std::string serialized_stream_error)
+{
+    if (closing_) {
+        return;
+    }
+    if (!stream_open_) {  // RFC 6120 §4.9.1.2: open the stream first to send the error
+        send_raw("<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+                 "xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>");
+    }
+    send_raw(std::move(serialized_stream_error) + "</stream:stream>");
+    closing_ = true;
+    if (bound_) {
+        bound_ = false;
+        server_.router().session_closed(*this);
+    }
+}
+
+void C2sSession::fail(StreamError error) { close_with(serialize_stream_error(error)); }
+
+void C2sSession::on_stream_close()
+{
+    if (!closing_) {
+        send_raw("</stream:stream>");
+        closing_ = true;
+    }
+    if (bound_) {
+        bound_ = false;
+        server_.router().session_closed(*this);
+    }
+}
+
+void C2sSession::finish_close()
+{
+    if (bound_) {
+        bound_ = false;
+        server_.router().session_closed(*this);
+    }
+    closing_ = true;
+    if (writing_.empty() || write_failed_) {
+        boost::system::error_code ignored;
+        socket_.close(ignored);
+    }
+}
+
+}  // namespace chorus::stream

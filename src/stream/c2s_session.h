@@ -1,0 +1,118 @@
+// C2sSession: one client connection: socket (+TLS), parser, write queue, and the RFC 6120
+// stream negotiation (STARTTLS §5, SASL §6, resource binding §7) before routing stanzas.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "router/session.h"
+#include "stanza/stream_error.h"
+#include "stream/sasl.h"
+#include "xml/stream_parser.h"
+
+namespace chorus {
+class Server;
+}
+
+namespace chorus::stream {
+
+class ConnectionSet;
+
+class C2sSession final : public router::Session,
+                         public xml::StreamHandler,
+                         public std::enable_shared_from_this<C2sSession> {
+public:
+    using tcp = boost::asio::ip::tcp;
+    C2sSession(Server& server, ConnectionSet& connections, tcp::socket socket,
+               boost::asio::ssl::context& tls, bool direct_tls);
+    ~C2sSession() override;
+
+    /// Starts reading; the session keeps itself alive until the connection ends.
+    void start();
+
+    // router::Session
+    const Jid& jid() const noexcept override { return jid_; }
+    router::SessionFlags& flags() noexcept override { return flags_; }
+    void send_bytes(router::SharedBytes bytes) override;
+    void send(const xml::Element& stanza) override;
+    void close_with(std::string serialized_stream_error) override;
+    std::uint64_t id() const noexcept override { return id_; }
+
+    /// Ends the stream with a stream error and closes the connection.
+    void fail(StreamError error);
+
+private:
+    // xml::StreamHandler
+    void on_stream_open(const xml::Element& header) override;
+    void on_stanza(xml::Element stanza) override;
+    void on_stream_close() override;
+
+    boost::asio::awaitable<void> run();
+    boost::asio::awaitable<bool> read_some(std::size_t& n);
+    boost::asio::awaitable<void> drain();
+    boost::asio::awaitable<bool> start_tls();
+    void flush();
+    void on_written(boost::system::error_code ec, std::size_t count);
+    void send_raw(std::string text);
+    void finish_close();
+
+    // negotiation (c2s_negotiation.cpp)
+    void send_features();
+    void handle_negotiation(xml::Element& stanza);
+    void handle_sasl(xml::Element& stanza);
+    void handle_bind(xml::Element& iq);
+    bool plaintext_allowed() const;
+    SaslChannel sasl_channel() const;
+
+    Server& server_;
+    ConnectionSet& connections_;
+    tcp::socket socket_;
+    boost::asio::ssl::context& tls_context_;
+    std::unique_ptr<boost::asio::ssl::stream<tcp::socket&>> tls_;
+    bool direct_tls_;
+    xml::StreamParser parser_;
+    std::unique_ptr<char[]> read_buffer_;
+
+    std::vector<router::SharedBytes> queue_;    // waiting to be written
+    std::vector<router::SharedBytes> writing_;  // in the current gather write
+    std::size_t queued_bytes_ = 0;
+    bool write_failed_ = false;
+    boost::asio::steady_timer drained_;
+
+    // stream state
+    bool stream_open_ = false;
+    bool restart_ = false;         // SASL success: a new stream follows
+    bool starttls_ = false;        // <proceed/> sent: handshake next
+    bool closing_ = false;
+    bool authenticated_ = false;
+    bool bound_ = false;
+    int auth_failures_ = 0;
+    std::string domain_;
+    std::string node_;
+    std::unique_ptr<SaslExchange> sasl_;
+    Jid jid_;
+    router::SessionFlags flags_;
+    std::uint64_t id_;
+};
+
+/// Every open connection, for shutdown (<system-shutdown/>) and counting.
+class ConnectionSet {
+public:
+    void add(C2sSession* s) { sessions_.insert(s); }
+    void remove(C2sSession* s) { sessions_.erase(s); }
+    std::size_t size() const noexcept { return sessions_.size(); }
+    /// Closes every connection with the given stream error.
+    void close_all(StreamError error);
+
+private:
+    std::unordered_set<C2sSession*> sessions_;
+};
+
+}  // namespace chorus::stream

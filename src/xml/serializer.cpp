@@ -1,0 +1,95 @@
+// XML serializer: one pass, appends to a caller-owned buffer (serialize once per fan-out).
+#include "xml/serializer.h"
+
+namespace chorus::xml {
+namespace {
+
+template <bool attribute>
+void escape(std::string_view in, std::string& out)
+{
+    std::size_t start = 0;
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        const char* rep = nullptr;
+        switch (in[i]) {
+            case '&': rep = "&amp;"; break;
+            case '<': rep = "&lt;"; break;
+            case '>': rep = "&gt;"; break;
+            case '\'': rep = attribute ? "&apos;" : nullptr; break;
+            case '"': rep = attribute ? "&quot;" : nullptr; break;
+            default: break;
+        }
+        if (rep) {
+            out.append(in.data() + start, i - start);
+            out.append(rep);
+            start = i + 1;
+        }
+    }
+    out.append(in.data() + start, in.size() - start);
+}
+
+void write_attribute(const Attribute& a, std::string& out, int& prefix_counter)
+{
+    const auto bar = a.name.find('|');
+    out += ' ';
+    if (bar == std::string::npos) {
+        out += a.name;
+    } else {  // a namespaced attribute: declare a prefix for it on this element
+        const std::string prefix = "ns" + std::to_string(++prefix_counter);
+        out += "xmlns:" + prefix + "='";
+        escape<true>(std::string_view(a.name).substr(0, bar), out);
+        out += "' " + prefix + ':';
+        out.append(a.name, bar + 1);
+    }
+    out += "='";
+    escape<true>(a.value, out);
+    out += '\'';
+}
+
+void serialize_node(const Element& e, std::string& out, std::string_view parent_ns)
+{
+    if (e.is_text()) {
+        escape<false>(e.content(), out);
+        return;
+    }
+    out += '<';
+    out += e.name();
+    if (e.ns() != parent_ns) {
+        out += " xmlns='";
+        escape<true>(e.ns(), out);
+        out += '\'';
+    }
+    int prefix_counter = 0;
+    for (const auto& a : e.attrs()) {
+        write_attribute(a, out, prefix_counter);
+    }
+    if (e.nodes().empty()) {
+        out += "/>";
+        return;
+    }
+    out += '>';
+    for (const auto& c : e.nodes()) {
+        serialize_node(c, out, e.ns());
+    }
+    out += "</";
+    out += e.name();
+    out += '>';
+}
+
+}  // namespace
+
+void escape_text(std::string_view in, std::string& out) { escape<false>(in, out); }
+void escape_attr(std::string_view in, std::string& out) { escape<true>(in, out); }
+
+void serialize(const Element& e, std::string& out, std::string_view parent_ns)
+{
+    serialize_node(e, out, parent_ns);
+}
+
+std::string to_string(const Element& e)
+{
+    std::string out;
+    serialize_node(e, out, {});
+    return out;
+}
+
+}  // namespace chorus::xml

@@ -1,0 +1,254 @@
+// StreamParser on expat: stanzas as trees at depth 2, RFC 6120 §11 restricted XML enforced.
+#include "xml/stream_parser.h"
+
+#include <expat.h>
+
+#include <cstring>
+
+#include "stanza/namespaces.h"
+
+namespace chorus::xml {
+
+struct StreamParser::Impl {
+    StreamParser& owner;
+    StreamHandler& handler;
+    ParserLimits limits;
+    XML_Parser parser = nullptr;
+    int depth = 0;
+    std::string default_ns;           // xmlns of the stream header (jabber:client)
+    Element stanza;                   // the stanza being built (depth 2)
+    std::vector<Element*> open;       // path of open elements below the stream
+    XML_Index mark = 0;               // byte index of the current stanza's start
+    XML_Index fed = 0;                // bytes fed since the parser was created
+    XML_Index stop_at = -1;           // byte index where pause() stopped parsing
+    bool closed = false;
+
+    Impl(StreamParser& o, StreamHandler& h, ParserLimits l) : owner(o), handler(h), limits(l)
+    {
+        create();
+    }
+    ~Impl() { XML_ParserFree(parser); }
+
+    void create()
+    {
+        if (parser) {
+            XML_ParserFree(parser);
+        }
+        parser = XML_ParserCreateNS("UTF-8", '|');
+        XML_SetUserData(parser, this);
+        XML_SetElementHandler(parser, &Impl::start, &Impl::end);
+        XML_SetCharacterDataHandler(parser, &Impl::chars);
+        XML_SetStartNamespaceDeclHandler(parser, &Impl::ns_decl);
+        XML_SetCommentHandler(parser, &Impl::comment);
+        XML_SetProcessingInstructionHandler(parser, &Impl::pi);
+        XML_SetStartDoctypeDeclHandler(parser, &Impl::doctype);
+        XML_SetEntityDeclHandler(parser, &Impl::entity);
+        depth = 0;
+        default_ns.clear();
+        stanza = Element();
+        open.clear();
+        mark = 0;
+        fed = 0;
+        stop_at = -1;
+        closed = false;
+    }
+
+    void fail(ParseError e, std::string text)
+    {
+        if (owner.error_ == ParseError::none) {
+            owner.error_ = e;
+            owner.error_text_ = std::move(text);
+        }
+        XML_StopParser(parser, XML_FALSE);
+    }
+
+    XML_Index event_end() const
+    {
+        return XML_GetCurrentByteIndex(parser) + XML_GetCurrentByteCount(parser);
+    }
+
+    static void split_name(const char* qname, std::string& name, std::string& ns)
+    {
+        const char* bar = std::strrchr(qname, '|');
+        if (bar) {
+            ns.assign(qname, static_cast<std::size_t>(bar - qname));
+            name.assign(bar + 1);
+        } else {
+            ns.clear();
+            name.assign(qname);
+        }
+    }
+
+    static void copy_attrs(const char** atts, Element& e)
+    {
+        static constexpr std::string_view xml_prefix = "http://www.w3.org/XML/1998/namespace|";
+        auto& out = e.attrs();
+        for (int i = 0; atts[i]; i += 2) {
+            std::string_view name = atts[i];
+            if (name.starts_with(xml_prefix)) {
+                out.push_back({"xml:" + std::string(name.substr(xml_prefix.size())), atts[i + 1]});
+            } else {
+                out.push_back({std::string(name), atts[i + 1]});
+            }
+        }
+    }
+
+    static void start(void* ud, const char* qname, const char** atts)
+    {
+        auto& s = *static_cast<Impl*>(ud);
+        ++s.depth;
+        int count = 0;
+        while (atts[2 * count]) {
+            ++count;
+        }
+        if (count > s.limits.max_attributes) {
+            return s.fail(ParseError::policy_violation, "too many attributes");
+        }
+        if (s.depth == 1) {
+            Element header;
+            std::string name, ns;
+            split_name(qname, name, ns);
+            if (name != "stream" || ns != ns::streams) {
+                return s.fail(ParseError::invalid_namespace, "not an XMPP stream");
+            }
+            header = Element(std::move(name), std::move(ns));
+            copy_attrs(atts, header);
+            header.set_attr("xmlns", s.default_ns);
+            s.mark = s.event_end();
+            s.handler.on_stream_open(header);
+            return;
+        }
+        if (s.depth > s.limits.max_depth) {
+            return s.fail(ParseError::policy_violation, "XML nesting too deep");
+        }
+        if (s.depth == 2) {
+            s.mark = XML_GetCurrentByteIndex(s.parser);
+            s.stanza = Element();
+            s.open.clear();
+        } else if (XML_GetCurrentByteIndex(s.parser) - s.mark >
+                   static_cast<XML_Index>(s.limits.max_stanza_bytes)) {
+            return s.fail(ParseError::policy_violation, "stanza too large");
+        }
+        Element* e;
+        if (s.depth == 2) {
+            e = &s.stanza;
+        } else {
+            e = &s.open.back()->add_child(Element());
+        }
+        std::string name, ns;
+        split_name(qname, name, ns);
+        *e = Element(std::move(name), std::move(ns));
+        copy_attrs(atts, *e);
+        s.open.push_back(e);
+    }
+
+    static void end(void* ud, const char*)
+    {
+        auto& s = *static_cast<Impl*>(ud);
+        --s.depth;
+        if (s.depth == 0) {
+            s.closed = true;
+            s.handler.on_stream_close();
+            XML_StopParser(s.parser, XML_FALSE);
+            return;
+        }
+        s.open.pop_back();
+        if (s.depth == 1) {
+            const XML_Index end_at = s.event_end();
+            if (end_at - s.mark > static_cast<XML_Index>(s.limits.max_stanza_bytes)) {
+                return s.fail(ParseError::policy_violation, "stanza too large");
+            }
+            s.mark = end_at;
+            s.handler.on_stanza(std::move(s.stanza));
+            s.stanza = Element();
+        }
+    }
+
+    static void chars(void* ud, const char* text, int len)
+    {
+        auto& s = *static_cast<Impl*>(ud);
+        if (s.depth >= 2) {
+            s.open.back()->add_text(std::string_view(text, static_cast<std::size_t>(len)));
+            return;
+        }
+        for (int i = 0; i < len; ++i) {
+            if (text[i] != ' ' && text[i] != '\t' && text[i] != '\r' && text[i] != '\n') {
+                return s.fail(ParseError::not_well_formed, "text at stream level");
+            }
+        }
+        s.mark = s.event_end();  // whitespace keepalives do not count toward a stanza
+    }
+
+    static void ns_decl(void* ud, const char* prefix, const char* uri)
+    {
+        auto& s = *static_cast<Impl*>(ud);
+        if (s.depth == 0 && !prefix) {
+            s.default_ns = uri ? uri : "";
+        }
+    }
+    static void comment(void* ud, const char*)
+    {
+        static_cast<Impl*>(ud)->fail(ParseError::restricted_xml, "comments are not allowed");
+    }
+    static void pi(void* ud, const char*, const char*)
+    {
+        static_cast<Impl*>(ud)->fail(ParseError::restricted_xml,
+                                     "processing instructions are not allowed");
+    }
+    static void doctype(void* ud, const char*, const char*, const char*, int)
+    {
+        static_cast<Impl*>(ud)->fail(ParseError::restricted_xml, "DTDs are not allowed");
+    }
+    static void entity(void* ud, const char*, int, const char*, int, const char*, const char*,
+                       const char*, const char*)
+    {
+        static_cast<Impl*>(ud)->fail(ParseError::restricted_xml,
+                                     "entity declarations are not allowed");
+    }
+};
+
+StreamParser::StreamParser(StreamHandler& handler, ParserLimits limits)
+    : impl_(std::make_unique<Impl>(*this, handler, limits))
+{
+}
+
+StreamParser::~StreamParser() = default;
+
+std::size_t StreamParser::feed(std::string_view data)
+{
+    auto& s = *impl_;
+    if (error_ != ParseError::none || s.closed) {
+        return data.size();
+    }
+    const XML_Index before = s.fed;
+    s.fed += static_cast<XML_Index>(data.size());
+    const auto status = XML_Parse(s.parser, data.data(), static_cast<int>(data.size()), XML_FALSE);
+    if (status == XML_STATUS_ERROR) {
+        if (error_ != ParseError::none || s.closed) {
+            return data.size();
+        }
+        if (s.stop_at >= 0) {  // pause(): the rest is for the restarted stream
+            const auto consumed = static_cast<std::size_t>(s.stop_at - before);
+            s.stop_at = -1;
+            return consumed;
+        }
+        error_ = ParseError::not_well_formed;
+        error_text_ = XML_ErrorString(XML_GetErrorCode(s.parser));
+        return data.size();
+    }
+    if (s.fed - s.mark > static_cast<XML_Index>(s.limits.max_stanza_bytes)) {
+        error_ = ParseError::policy_violation;
+        error_text_ = "stanza too large";
+    }
+    return data.size();
+}
+
+void StreamParser::pause()
+{
+    impl_->stop_at = impl_->event_end();
+    XML_StopParser(impl_->parser, XML_FALSE);
+}
+
+void StreamParser::reset() { impl_->create(); }
+
+}  // namespace chorus::xml
