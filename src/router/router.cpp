@@ -277,6 +277,10 @@ void Router::iq_from_session(Session& sender, xml::Element iq, const Jid* to)
         sender.send(iq_reply(iq, StanzaError::service_unavailable()));
         return;
     }
+    if (!to_server && addressee.bare_view() != sender.jid().bare_view() &&
+        server_.hooks().stanza_in.run(addressee, iq) == modules::Verdict::stop) {
+        return;
+    }
     sender.send(dispatcher.dispatch(req, where));
 }
 
@@ -335,7 +339,8 @@ void Router::route(xml::Element stanza)
         return deliver_message(*to, std::move(stanza), {});
     }
     if (stanza.name() == "presence") {
-        if (server_.hooks().presence_in.run(*to, stanza) == modules::Verdict::stop) {
+        if (server_.hooks().stanza_in.run(to->bare(), stanza) == modules::Verdict::stop ||
+            server_.hooks().presence_in.run(*to, stanza) == modules::Verdict::stop) {
             return;
         }
         return deliver_presence(*to, stanza);
@@ -345,6 +350,9 @@ void Router::route(xml::Element stanza)
     }
     const auto type = stanza.attr("type");
     if ((type == "get" || type == "set") && stanza.element_count() == 1) {
+        if (server_.hooks().stanza_in.run(*to, stanza) == modules::Verdict::stop) {
+            return;
+        }
         const auto from = Jid::parse(stanza.attr("from")).value_or(Jid());
         modules::IqRequest req(server_, stanza, *stanza.first_element(), from, *to, nullptr);
         route(server_.iq().dispatch(req, modules::Addressee::account));

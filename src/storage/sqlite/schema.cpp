@@ -24,6 +24,71 @@ CREATE TABLE accounts (
     PRIMARY KEY (node, domain)
 ) WITHOUT ROWID;
 )sql",
+    // 2: rosters (RFC 6121 §2-3); groups newline-separated; versions per owner (§2.6).
+    R"sql(
+CREATE TABLE roster_items (
+    owner TEXT NOT NULL,
+    contact TEXT NOT NULL,
+    name TEXT NOT NULL DEFAULT '',
+    subscription TEXT NOT NULL DEFAULT 'none',
+    ask_out INTEGER NOT NULL DEFAULT 0,
+    pending_in INTEGER NOT NULL DEFAULT 0,
+    approved INTEGER NOT NULL DEFAULT 0,
+    groups TEXT NOT NULL DEFAULT '',
+    pending_stanza TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (owner, contact)
+) WITHOUT ROWID;
+CREATE TABLE roster_versions (
+    owner TEXT PRIMARY KEY,
+    version INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql",
+    // 3: offline messages (XEP-0160), oldest first per owner.
+    R"sql(
+CREATE TABLE offline_messages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    owner TEXT NOT NULL,
+    stamp INTEGER NOT NULL,
+    stanza TEXT NOT NULL
+);
+CREATE INDEX offline_by_owner ON offline_messages (owner, id);
+)sql",
+    // 4: block lists (XEP-0191), vCards (XEP-0054), last activity (XEP-0012).
+    R"sql(
+CREATE TABLE blocklist (
+    owner TEXT NOT NULL,
+    jid TEXT NOT NULL,
+    PRIMARY KEY (owner, jid)
+) WITHOUT ROWID;
+CREATE TABLE vcards (
+    owner TEXT PRIMARY KEY,
+    vcard TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE last_activity (
+    owner TEXT PRIMARY KEY,
+    stamp INTEGER NOT NULL,
+    status TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+)sql",
+    // 5: message archive (XEP-0313): id is the stanza-id's number, in time order.
+    R"sql(
+CREATE TABLE archive (
+    id INTEGER PRIMARY KEY,
+    owner TEXT NOT NULL,
+    with_jid TEXT NOT NULL,
+    stamp INTEGER NOT NULL,
+    outgoing INTEGER NOT NULL,
+    stanza TEXT NOT NULL
+);
+CREATE INDEX archive_by_owner ON archive (owner, id);
+CREATE INDEX archive_by_with ON archive (owner, with_jid, id);
+CREATE TABLE mam_prefs (
+    owner TEXT PRIMARY KEY,
+    default_mode TEXT NOT NULL,
+    always TEXT NOT NULL DEFAULT '',
+    never TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+)sql",
 };
 
 }  // namespace
