@@ -1,7 +1,10 @@
 // The one list of modules, in load order (Envoy's one list; no static registration).
 #include "modules/all_modules.h"
 
+#include "modules/carbons/carbons.h"
 #include "modules/disco/disco.h"
+#include "modules/imng/imng.h"
+#include "modules/mam/mam.h"
 #include "modules/ping/ping.h"
 #include "modules/session/session.h"
 #include "modules/version/version.h"
@@ -15,6 +18,9 @@ std::vector<ModuleSpec> all_modules()
         ping::spec(),
         session::spec(),
         version::spec(),
+        mam::spec(),
+        carbons::spec(),
+        imng::spec(),
     };
 }
 

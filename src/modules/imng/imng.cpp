@@ -1,0 +1,47 @@
+// XEP-0409 IM Routing-NG: <enable/> (and Chorus' <disable/> extension) per session.
+// ROUTING.md "Discovery and activation"; the routing itself is src/router/message_rules.
+#include "modules/imng/imng.h"
+
+#include "modules/module_context.h"
+#include "stanza/namespaces.h"
+
+namespace chorus::modules::imng {
+namespace {
+
+/// Listed in disco when <disable/> is offered (ROUTING.md: an extension, announced).
+constexpr std::string_view disable_feature = "urn:xmpp:im-ng:0#disable";
+
+IqResult set_imng(IqRequest& request, bool enable)
+{
+    if (!request.has_session() || !request.from_own_account()) {
+        return StanzaError::forbidden("IM-NG is enabled by a session for itself");
+    }
+    // XEP-0409 §4: "A client activating IM-NG MUST NOT also activate Carbons."
+    if (enable && request.session().flags().carbons) {
+        return StanzaError::not_allowed(
+            "IM-NG cannot be enabled on a session with Carbons enabled (XEP-0409)");
+    }
+    request.session().flags().imng = enable;
+    return IqResult::empty();
+}
+
+}  // namespace
+
+ModuleSpec spec()
+{
+    return {.name = "imng", .xeps = {{409, "0.1.0"}}, .depends = {"disco", "mam"},
+            .attach = [](ModuleContext& ctx) {
+                for (auto where : {Disco::server, Disco::account}) {
+                    ctx.add_feature(ns::imng, where);
+                    ctx.add_feature(disable_feature, where);
+                }
+                for (auto where : {Addressee::server, Addressee::account}) {
+                    ctx.on_iq(IqType::set, ns::imng, "enable",
+                              [](IqRequest& r) { return set_imng(r, true); }, where);
+                    ctx.on_iq(IqType::set, ns::imng, "disable",
+                              [](IqRequest& r) { return set_imng(r, false); }, where);
+                }
+            }};
+}
+
+}  // namespace chorus::modules::imng

@@ -1,0 +1,257 @@
+// XEP-0313 MAM (urn:xmpp:mam:2, #extended): the archive hook the router calls for every
+// message ROUTING.md archives, and the query/prefs/metadata IQs.
+#include "modules/mam/mam.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "base/clock.h"
+#include "modules/mam/mam_query.h"
+#include "modules/module_context.h"
+#include "stanza/namespaces.h"
+#include "stanza/stanza_bytes.h"
+#include "storage/sqlite/sqlite_archive.h"
+#include "xml/serializer.h"
+
+namespace chorus::modules::mam {
+namespace {
+
+struct State {
+    std::unique_ptr<storage::sqlite::SqliteArchive> archive;
+    std::int64_t last_id = 0;
+    const Clock* clock = nullptr;
+    storage::ArchiveDefault server_default = storage::ArchiveDefault::always;
+
+    std::int64_t now_us() const
+    {
+        return std::chrono::duration_cast<std::chrono::microseconds>(
+                   clock->now().time_since_epoch())
+            .count();
+    }
+    /// Ids grow with time and never repeat, also across restarts and clock steps back.
+    std::int64_t next_id() { return last_id = std::max(last_id + 1, now_us()); }
+};
+
+bool contains(const std::vector<std::string>& list, std::string_view jid)
+{
+    return std::find(list.begin(), list.end(), jid) != list.end();
+}
+
+// ROUTING.md "Archive rules": preferences decide only for messages that reach no IM-NG
+// session; what was fanned out to an IM-NG set is archived for consistency.
+bool wanted(State& st, const Jid& owner, const Jid& with, bool reaches_imng)
+{
+    if (reaches_imng) {
+        return true;
+    }
+    const auto prefs = st.archive->prefs(owner.str());
+    if (!prefs) {
+        return st.server_default != storage::ArchiveDefault::never;
+    }
+    if (contains(prefs->never, with.str())) {
+        return false;
+    }
+    if (contains(prefs->always, with.str())) {
+        return true;
+    }
+    return prefs->default_mode != storage::ArchiveDefault::never;
+}
+
+std::string result_message(const storage::ArchivedMessage& m, const Jid& to,
+                           std::string_view queryid)
+{
+    std::string out = "<message to='";
+    xml::escape_attr(to.str(), out);
+    out += "'><result xmlns='";
+    out += ns::mam;
+    out += '\'';
+    if (!queryid.empty()) {
+        out += " queryid='";
+        xml::escape_attr(queryid, out);
+        out += '\'';
+    }
+    const auto id = format_archive_id(m.id);
+    out += " id='" + id + "'><forwarded xmlns='";
+    out += ns::forward;
+    out += "'><delay xmlns='";
+    out += ns::delay;
+    out += "' stamp='";
+    out += format_xep82(std::chrono::system_clock::time_point(std::chrono::microseconds(m.stamp_us)));
+    out += "'/>";
+    // The same stanza-id every live copy carried (ROUTING.md: every copy, one id).
+    append_qualified(with_stanza_id(m.stanza, id, m.owner), out);
+    out += "</forwarded></result></message>";
+    return out;
+}
+
+IqResult query(State& st, IqRequest& r)
+{
+    if (!r.from_own_account()) {
+        return StanzaError::forbidden("An archive can only be queried by its owner");
+    }
+    auto q = parse_query(r.payload(), r.to().bare_str());
+    if (!q) {
+        return q.error();
+    }
+    const auto owner = r.to().bare_str();
+    for (auto id : {q->after_id, q->before_id}) {
+        if (id && !st.archive->contains(owner, *id)) {
+            return StanzaError::item_not_found("No such archive id");
+        }
+    }
+    for (auto id : q->ids) {
+        if (!st.archive->contains(owner, id)) {
+            return StanzaError::item_not_found("No such archive id: " + format_archive_id(id));
+        }
+    }
+    const auto page = st.archive->query(*q);
+    const auto queryid = r.payload().attr("queryid");
+    if (r.has_session()) {
+        for (const auto& m : page.items) {
+            r.session().send_bytes(
+                std::make_shared<const std::string>(result_message(m, r.from(), queryid)));
+        }
+    }
+    xml::Element fin("fin", std::string(ns::mam));
+    if (page.complete) {
+        fin.set_attr("complete", "true");
+    }
+    if (!queryid.empty()) {
+        fin.set_attr("queryid", queryid);
+    }
+    auto& set = fin.add_child("set", std::string(ns::rsm));
+    if (!page.items.empty()) {
+        set.add_child("first", std::string(ns::rsm))
+            .set_attr("index", std::to_string(page.first_index))
+            .add_text(format_archive_id(page.items.front().id));
+        set.add_child("last", std::string(ns::rsm)).add_text(format_archive_id(page.items.back().id));
+    }
+    set.add_child("count", std::string(ns::rsm)).add_text(std::to_string(page.count));
+    return IqResult::with(std::move(fin));
+}
+
+xml::Element prefs_element(const storage::ArchivePrefs& p)
+{
+    xml::Element prefs("prefs", std::string(ns::mam));
+    prefs.set_attr("default", p.default_mode == storage::ArchiveDefault::never    ? "never"
+                              : p.default_mode == storage::ArchiveDefault::roster ? "roster"
+                                                                                  : "always");
+    for (const auto* list : {&p.always, &p.never}) {
+        auto& e = prefs.add_child(list == &p.always ? "always" : "never", std::string(ns::mam));
+        for (const auto& jid : *list) {
+            e.add_child("jid", std::string(ns::mam)).add_text(jid);
+        }
+    }
+    return prefs;
+}
+
+IqResult prefs(State& st, IqRequest& r, bool set)
+{
+    if (!r.from_own_account()) {
+        return StanzaError::forbidden();
+    }
+    const auto owner = r.to().bare_str();
+    if (!set) {
+        auto p = st.archive->prefs(owner).value_or(storage::ArchivePrefs{st.server_default, {}, {}});
+        return IqResult::with(prefs_element(p));
+    }
+    storage::ArchivePrefs p;
+    const auto mode = r.payload().attr("default");
+    if (mode == "always") {
+        p.default_mode = storage::ArchiveDefault::always;
+    } else if (mode == "never") {
+        p.default_mode = storage::ArchiveDefault::never;
+    } else if (mode == "roster") {
+        p.default_mode = storage::ArchiveDefault::roster;
+    } else {
+        return StanzaError::bad_request("default must be always, never or roster");
+    }
+    for (const auto& list : r.payload().nodes()) {
+        if (list.is_text() || list.ns() != ns::mam || (list.name() != "always" && list.name() != "never")) {
+            continue;
+        }
+        for (const auto& j : list.nodes()) {
+            if (!j.is("jid", ns::mam)) {
+                continue;
+            }
+            auto jid = Jid::parse(j.text());
+            if (!jid) {
+                return StanzaError::jid_malformed();
+            }
+            (list.name() == "always" ? p.always : p.never).push_back(jid->bare_str());
+        }
+    }
+    st.archive->set_prefs(owner, p);
+    return IqResult::with(prefs_element(p));
+}
+
+IqResult metadata(State& st, IqRequest& r)
+{
+    if (!r.from_own_account()) {
+        return StanzaError::forbidden();
+    }
+    xml::Element md("metadata", std::string(ns::mam));
+    if (auto b = st.archive->bounds(r.to().bare_str())) {
+        for (const auto* m : {&b->first, &b->second}) {
+            md.add_child(m == &b->first ? "start" : "end", std::string(ns::mam))
+                .set_attr("id", format_archive_id(m->id))
+                .set_attr("timestamp", format_xep82(std::chrono::system_clock::time_point(
+                                           std::chrono::microseconds(m->stamp_us))));
+        }
+    }
+    return IqResult::with(std::move(md));
+}
+
+}  // namespace
+
+ModuleSpec spec()
+{
+    return {.name = "mam", .xeps = {{313, "1.1.1"}, {359, "0.7.0"}, {59, "1.0"}},
+            .depends = {"disco"},
+            .attach = [](ModuleContext& ctx) {
+                auto& server = ctx.server();
+                auto writer = storage::sqlite::Database::open(server.config().data_dir);
+                if (!writer) {
+                    spdlog::error("mam: cannot open the archive writer: {}", writer.error().message);
+                    return;
+                }
+                auto st = std::make_shared<State>();
+                st->archive = std::make_unique<storage::sqlite::SqliteArchive>(server.db(),
+                                                                                std::move(*writer));
+                st->last_id = st->archive->max_id();
+                st->clock = &server.clock();
+                const auto& d = server.config().mam_default;
+                st->server_default = d == "never"    ? storage::ArchiveDefault::never
+                                     : d == "roster" ? storage::ArchiveDefault::roster
+                                                     : storage::ArchiveDefault::always;
+                ctx.on_unload([st] { st->archive.reset(); });
+                for (auto where : {Disco::server, Disco::account}) {
+                    ctx.add_feature(ns::mam, where);
+                    ctx.add_feature(ns::mam_extended, where);
+                    ctx.add_feature(ns::sid, where);
+                }
+                ctx.provide(&Hooks::archive,
+                            [st](const Jid& owner, const Jid& with, std::string_view bytes,
+                                 bool outgoing, bool reaches_imng) -> std::optional<ArchiveRef> {
+                                if (!wanted(*st, owner, with, reaches_imng)) {
+                                    return std::nullopt;
+                                }
+                                const auto id = st->next_id();
+                                st->archive->append({id, owner.str(), with.str(), st->now_us(),
+                                                     outgoing, std::string(bytes)});
+                                return ArchiveRef{format_archive_id(id)};
+                            });
+                auto on = [&](IqType t, std::string_view el, auto fn) {
+                    ctx.on_iq(t, ns::mam, el, [st, fn](IqRequest& r) { return fn(*st, r); },
+                              Addressee::account);
+                };
+                on(IqType::set, "query", [](State& s, IqRequest& r) { return query(s, r); });
+                on(IqType::get, "query", [](State&, IqRequest&) { return IqResult::with(query_form()); });
+                on(IqType::get, "prefs", [](State& s, IqRequest& r) { return prefs(s, r, false); });
+                on(IqType::set, "prefs", [](State& s, IqRequest& r) { return prefs(s, r, true); });
+                on(IqType::get, "metadata", [](State& s, IqRequest& r) { return metadata(s, r); });
+            }};
+}
+
+}  // namespace chorus::modules::mam

@@ -1,0 +1,45 @@
+// SqliteArchive: the XEP-0313 archive in SQLite with a group-commit writer thread.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "storage/archive.h"
+#include "storage/sqlite/database.h"
+
+namespace chorus::storage::sqlite {
+
+/// Appends go to a queue that a writer thread commits in one transaction per batch, so
+/// archiving never costs the I/O thread a disk sync (DESIGN.md "batching writer").
+class SqliteArchive final : public Archive {
+public:
+    /// reader: the I/O thread's connection; writer: a second connection for the thread.
+    SqliteArchive(Database& reader, std::unique_ptr<Database> writer);
+    ~SqliteArchive() override;
+
+    void append(ArchivedMessage message) override;
+    ArchivePage query(const ArchiveQuery& q) override;
+    bool contains(std::string_view owner, std::int64_t id) override;
+    std::int64_t max_id() override;
+    std::optional<std::pair<ArchivedMessage, ArchivedMessage>> bounds(
+        std::string_view owner) override;
+    std::optional<ArchivePrefs> prefs(std::string_view owner) override;
+    void set_prefs(std::string_view owner, const ArchivePrefs& prefs) override;
+    void flush() override;
+
+private:
+    void run_writer();
+    Database& reader_;
+    std::unique_ptr<Database> writer_db_;
+    std::mutex mutex_;
+    std::condition_variable wake_, committed_;
+    std::vector<ArchivedMessage> pending_;
+    std::uint64_t appended_ = 0, committed_count_ = 0;
+    bool stopping_ = false;
+    std::thread writer_;
+};
+
+}  // namespace chorus::storage::sqlite
