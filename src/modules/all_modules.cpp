@@ -6,6 +6,7 @@
 #include "modules/imng/imng.h"
 #include "modules/mam/mam.h"
 #include "modules/ping/ping.h"
+#include "modules/register/register.h"
 #include "modules/session/session.h"
 #include "modules/version/version.h"
 
@@ -17,6 +18,7 @@ std::vector<ModuleSpec> all_modules()
         disco::spec(),
         ping::spec(),
         session::spec(),
+        register_::spec(),
         version::spec(),
         mam::spec(),
         carbons::spec(),

@@ -88,6 +88,11 @@ struct Hooks {
     HookChain<void(Session&)> initial_presence;
     /// Stream features after authentication (bind is added by the stream itself).
     HookChain<void(std::vector<Element>&)> stream_features;
+    /// Stream features offered before authentication, next to the SASL mechanisms.
+    HookChain<void(std::vector<Element>&)> preauth_features;
+    /// Answers an IQ sent before authentication on a stream for `domain` (XEP-0077
+    /// registration); nullopt: not handled, the stream demands authentication.
+    std::function<std::optional<Element>(std::string_view domain, const Element& iq)> preauth_iq;
 
     /// Archives a message (serialized in jabber:client, without our stanza-id) in owner's
     /// archive; `with` is the other party. Returns the new stanza-id, or nullopt when the

@@ -124,6 +124,11 @@ void C2sSession::send_features()
                 f += "<mechanism>" + m + "</mechanism>";
             }
             f += "</mechanisms>";
+            std::vector<xml::Element> extra;
+            server_.hooks().preauth_features.run(extra);
+            for (const auto& e : extra) {
+                xml::serialize(e, f, ns::client);
+            }
             if (tls_) {  // XEP-0440: which channel bindings the -PLUS mechanisms accept
                 f += "<sasl-channel-binding xmlns='urn:xsf:sasl-cb:0'>";
                 if (!channel.tls_exporter.empty()) {
@@ -184,6 +189,12 @@ void C2sSession::handle_negotiation(xml::Element& stanza)
     }
     if (!authenticated_ && stanza.ns() == ns::sasl) {
         return handle_sasl(stanza);
+    }
+    const bool secure = tls_ || plaintext_allowed();
+    if (!authenticated_ && secure && stanza.is("iq", ns::client) && server_.hooks().preauth_iq) {
+        if (auto reply = server_.hooks().preauth_iq(domain_, stanza)) {
+            return send(*reply);
+        }
     }
     if (authenticated_ && stanza.is("iq", ns::client)) {
         const auto* bind = stanza.child("bind", ns::bind);
