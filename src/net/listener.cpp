@@ -67,8 +67,17 @@ asio::awaitable<void> Listener::accept_loop()
             co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
             continue;
         }
+        boost::system::error_code peer_ec;
+        auto address = socket.remote_endpoint(peer_ec).address().to_string();
+        if (peer_ec) {
+            continue;  // the peer is already gone
+        }
+        if (!connections_.admit(address, server_.config().limits.max_connections_per_ip)) {
+            spdlog::info("refusing a connection from {}: limits.max_connections_per_ip", address);
+            continue;  // closing the socket is the refusal; nothing was said yet
+        }
         std::make_shared<stream::C2sSession>(server_, connections_, std::move(socket), tls_,
-                                             direct_tls_)
+                                             direct_tls_, std::move(address))
             ->start();
     }
 }

@@ -27,6 +27,8 @@ constexpr std::size_t max_gather = 64;
 // After our </stream:stream>, how long the peer has to close its side.
 constexpr auto close_grace = std::chrono::seconds(2);
 std::uint64_t next_session_id = 0;
+// Queued bytes beyond this many high watermarks end the stream.
+constexpr std::size_t overflow_factor = 8;
 
 xml::ParserLimits parser_limits(const Limits& l)
 {
@@ -44,12 +46,13 @@ void ConnectionSet::close_all(StreamError error)
 }
 
 C2sSession::C2sSession(Server& server, ConnectionSet& connections, tcp::socket socket,
-                       asio::ssl::context& tls, bool direct_tls)
+                       asio::ssl::context& tls, bool direct_tls, std::string remote_address)
     : server_(server),
       connections_(connections),
       socket_(std::move(socket)),
       tls_context_(tls),
       direct_tls_(direct_tls),
+      remote_address_(std::move(remote_address)),
       parser_(*this, parser_limits(server.config().limits)),
       drained_(socket_.get_executor()),
       id_(++next_session_id)
@@ -57,7 +60,11 @@ C2sSession::C2sSession(Server& server, ConnectionSet& connections, tcp::socket s
     connections_.add(this);
 }
 
-C2sSession::~C2sSession() { connections_.remove(this); }
+C2sSession::~C2sSession()
+{
+    connections_.remove(this);
+    connections_.release(remote_address_);
+}
 
 void C2sSession::start()
 {
@@ -94,7 +101,11 @@ asio::awaitable<void> C2sSession::run()
     if (direct_tls_ && !co_await start_tls()) {
         co_return finish_close();
     }
+    const auto watermark = server_.config().limits.write_high_watermark;
     while (socket_.is_open()) {
+        if (queued_bytes_ > watermark) {
+            co_await drain();  // a peer that does not read stops being read (backpressure)
+        }
         std::size_t n = 0;
         if (!co_await read_some(n)) {
             break;  // EOF or reset: the peer left (not a server error)
@@ -163,6 +174,13 @@ void C2sSession::send_bytes(router::SharedBytes bytes)
     }
     queued_bytes_ += bytes->size();
     queue_.push_back(std::move(bytes));
+    if (queued_bytes_ > overflow_factor * server_.config().limits.write_high_watermark) {
+        // A client that stops reading while others write to it would hold memory without
+        // bound; it is disconnected (its IM-NG copies are in the archive).
+        queue_.clear();
+        queued_bytes_ = 0;
+        return fail({StreamCondition::policy_violation, "Too much unread data"});
+    }
     if (writing_.empty()) {
         // Deliveries made while routing one read coalesce into one write: flush after the
         // current handler returns.
@@ -239,6 +257,13 @@ void C2sSession::close_with(std::string serialized_stream_error)
     }
     send_raw(std::move(serialized_stream_error) + "</stream:stream>");
     closing_ = true;
+    // Called from anywhere, even while the router walks this account's sessions: leave the
+    // session table after the current handler.
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->unbind(); });
+}
+
+void C2sSession::unbind()
+{
     if (bound_) {
         bound_ = false;
         server_.router().session_closed(*this);
@@ -253,18 +278,12 @@ void C2sSession::on_stream_close()
         send_raw("</stream:stream>");
         closing_ = true;
     }
-    if (bound_) {
-        bound_ = false;
-        server_.router().session_closed(*this);
-    }
+    unbind();
 }
 
 void C2sSession::finish_close()
 {
-    if (bound_) {
-        bound_ = false;
-        server_.router().session_closed(*this);
-    }
+    unbind();
     closing_ = true;
     if (writing_.empty() || write_failed_) {
         boost::system::error_code ignored;

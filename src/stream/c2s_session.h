@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -30,8 +31,9 @@ class C2sSession final : public router::Session,
                          public std::enable_shared_from_this<C2sSession> {
 public:
     using tcp = boost::asio::ip::tcp;
+    /// remote_address: already admitted to `connections` (released on destruction).
     C2sSession(Server& server, ConnectionSet& connections, tcp::socket socket,
-               boost::asio::ssl::context& tls, bool direct_tls);
+               boost::asio::ssl::context& tls, bool direct_tls, std::string remote_address);
     ~C2sSession() override;
 
     /// Starts reading; the session keeps itself alive until the connection ends.
@@ -62,6 +64,8 @@ private:
     void on_written(boost::system::error_code ec, std::size_t count);
     void send_raw(std::string text);
     void finish_close();
+    /// Leaves the session table (once), running the session_closed hooks.
+    void unbind();
 
     // negotiation (c2s_negotiation.cpp)
     void send_features();
@@ -77,6 +81,7 @@ private:
     boost::asio::ssl::context& tls_context_;
     std::unique_ptr<boost::asio::ssl::stream<tcp::socket&>> tls_;
     bool direct_tls_;
+    std::string remote_address_;
     xml::StreamParser parser_;
     std::unique_ptr<char[]> read_buffer_;
 
@@ -107,12 +112,33 @@ class ConnectionSet {
 public:
     void add(C2sSession* s) { sessions_.insert(s); }
     void remove(C2sSession* s) { sessions_.erase(s); }
+    /// Counts a connection from address; false (and not counted) over the limit (0: none).
+    bool admit(const std::string& address, int limit)
+    {
+        auto& n = per_address_[address];
+        if (limit > 0 && n >= limit) {
+            if (n == 0) {
+                per_address_.erase(address);
+            }
+            return false;
+        }
+        ++n;
+        return true;
+    }
+    void release(const std::string& address)
+    {
+        auto it = per_address_.find(address);
+        if (it != per_address_.end() && --it->second <= 0) {
+            per_address_.erase(it);
+        }
+    }
     std::size_t size() const noexcept { return sessions_.size(); }
     /// Closes every connection with the given stream error.
     void close_all(StreamError error);
 
 private:
     std::unordered_set<C2sSession*> sessions_;
+    std::unordered_map<std::string, int> per_address_;
 };
 
 }  // namespace chorus::stream
