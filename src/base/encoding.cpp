@@ -26,9 +26,11 @@ std::optional<std::string> base64_decode(std::string_view in)
     }
     for (std::size_t i = 0; i < in.size(); ++i) {
         const char c = in[i];
+        // Padding only at the end: "ab==" or "abc=", never "ab=c".
+        const bool padding =
+            c == '=' && (i + 1 == in.size() || (i + 2 == in.size() && in.back() == '='));
         const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                        (c >= '0' && c <= '9') || c == '+' || c == '/' ||
-                        (c == '=' && i + 2 >= in.size());
+                        (c >= '0' && c <= '9') || c == '+' || c == '/' || padding;
         if (!ok) {
             return std::nullopt;
         }

@@ -1,13 +1,19 @@
 // The one list of modules, in load order (Envoy's one list; no static registration).
 #include "modules/all_modules.h"
 
+#include "modules/blocking/blocking.h"
 #include "modules/carbons/carbons.h"
 #include "modules/disco/disco.h"
 #include "modules/imng/imng.h"
+#include "modules/last/last.h"
 #include "modules/mam/mam.h"
+#include "modules/offline/offline.h"
 #include "modules/ping/ping.h"
+#include "modules/presence/presence.h"
 #include "modules/register/register.h"
+#include "modules/roster/roster.h"
 #include "modules/session/session.h"
+#include "modules/vcard/vcard.h"
 #include "modules/version/version.h"
 
 namespace chorus::modules {
@@ -23,6 +29,12 @@ std::vector<ModuleSpec> all_modules()
         mam::spec(),
         carbons::spec(),
         imng::spec(),
+        roster::spec(),
+        presence::spec(),
+        blocking::spec(),
+        offline::spec(),
+        vcard::spec(),
+        last::spec(),
     };
 }
 

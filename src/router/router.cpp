@@ -22,6 +22,17 @@ Router::Router(Server& server)
 {
 }
 
+bool Router::skips_archive(const xml::Element& msg) const
+{
+    // ROUTING.md "Archive rules": transient messages are not archived unless the server
+    // switch says so, and then <no-store/> and <no-permanent-store/> still keep them out.
+    if (!is_transient(msg)) {
+        return false;
+    }
+    return !server_.config().archive_transient || msg.child("no-store", ns::hints) ||
+           msg.child("no-permanent-store", ns::hints);
+}
+
 bool Router::account_exists(const Jid& bare)
 {
     if (bare.node().empty() || !server_.is_local_domain(bare.domain())) {
@@ -77,7 +88,7 @@ void Router::message_from_session(Session& sender, xml::Element msg, const Jid& 
         .has_marker = has_imng_marker(msg),
         .is_muc_pm = has_muc_user(msg),
         .to_own_account = to.bare_view() == owner.str(),
-        .transient = is_transient(msg),
+        .transient = skips_archive(msg),
         .carbons_eligible = is_carbons_eligible(msg),
     };
     const auto plan = router::plan_outbound(in, sender, own);
@@ -128,7 +139,7 @@ void Router::deliver_message(const Jid& to, xml::Element msg, std::string bytes)
                   .has_marker = marker,
                   .is_muc_pm = has_muc_user(msg)},
         .account_exists = !sessions.empty() || account_exists(owner),
-        .transient = is_transient(msg),
+        .transient = skips_archive(msg),
         .carbons_eligible = !marker && is_carbons_eligible(msg),
         .resource = to.resource(),
         .policy = bare_policy_,

@@ -39,6 +39,8 @@ private:
     void deliver_message(const Jid& to, xml::Element msg, std::string bytes);
     void deliver_iq(const Jid& to, xml::Element iq, router::Session* sender);
     bool account_exists(const Jid& bare);
+    /// Fanned out but not archived (a transient message, ROUTING.md).
+    bool skips_archive(const xml::Element& msg) const;
 
     Server& server_;
     router::BarePolicy bare_policy_;

@@ -16,7 +16,8 @@ enum class Subscription { none, to, from, both, remove };
 
 /// One roster item of `owner` (a bare JID string). ask_out: our subscribe is pending
 /// ("ask='subscribe'"); pending_in: the contact's subscribe awaits our answer; approved:
-/// pre-approved (RFC 6121 §3.4).
+/// pre-approved (RFC 6121 §3.4); request_only: the row only keeps an inbound request from a
+/// contact the user never added, so it is not part of the roster the user sees (§3.1.3).
 struct RosterItem {
     std::string contact;  // bare JID
     std::string name;
@@ -24,6 +25,7 @@ struct RosterItem {
     bool ask_out = false;
     bool pending_in = false;
     bool approved = false;
+    bool request_only = false;
     std::vector<std::string> groups;
     /// The stanza of a stored inbound subscription request (delivered at next login).
     std::string pending_stanza;

@@ -142,8 +142,11 @@ SaslExchange::Step SaslExchange::run(std::string_view input_b64)
     if (!authid_ok_ || !credentials_) {
         return {Step::Kind::failure, {}, SaslFailure::not_authorized};
     }
-    // RFC 6120 §6.4.6: an authzid must name the authenticated account itself.
-    if (const char* authzid = gsasl_property_fast(session_, GSASL_AUTHZID); authzid && *authzid) {
+    // RFC 6120 §6.4.6: an authzid must name the authenticated account itself. COMPAT: GNU SASL
+    // 2.x's PLAIN server reports the authid as the authzid when the client sent none.
+    const char* authid = gsasl_property_fast(session_, GSASL_AUTHID);
+    if (const char* authzid = gsasl_property_fast(session_, GSASL_AUTHZID);
+        authzid && *authzid && !(authid && std::string_view(authzid) == authid)) {
         auto jid = Jid::parse(authzid);
         if (!jid || jid->node() != node_ || jid->domain() != domain_ || jid->is_full()) {
             return {Step::Kind::failure, {}, SaslFailure::invalid_authzid};

@@ -16,6 +16,11 @@ void escape(std::string_view in, std::string& out)
             case '>': rep = "&gt;"; break;
             case '\'': rep = attribute ? "&apos;" : nullptr; break;
             case '"': rep = attribute ? "&quot;" : nullptr; break;
+            // XML 1.0 §3.3.3 turns a literal tab or newline in an attribute into a space,
+            // and §2.11 turns a literal CR anywhere into a newline: send references.
+            case '\t': rep = attribute ? "&#9;" : nullptr; break;
+            case '\n': rep = attribute ? "&#10;" : nullptr; break;
+            case '\r': rep = "&#13;"; break;
             default: break;
         }
         if (rep) {

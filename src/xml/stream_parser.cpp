@@ -145,6 +145,11 @@ struct StreamParser::Impl {
     static void end(void* ud, const char*)
     {
         auto& s = *static_cast<Impl*>(ud);
+        // Expat still reports the end of an empty element whose start handler stopped the
+        // parser (a limit was hit): that element was never built, so nothing may come out.
+        if (s.owner.error_ != ParseError::none) {
+            return;
+        }
         --s.depth;
         if (s.depth == 0) {
             s.closed = true;

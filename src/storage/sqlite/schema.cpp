@@ -24,7 +24,9 @@ CREATE TABLE accounts (
     PRIMARY KEY (node, domain)
 ) WITHOUT ROWID;
 )sql",
-    // 2: rosters (RFC 6121 §2-3); groups newline-separated; versions per owner (§2.6).
+    // 2: rosters (RFC 6121 §2-3); groups newline-separated with '\' escapes
+    // (sqlite_roster.cpp); request_only rows hold an inbound request only (§3.1.3);
+    // versions per owner (§2.6).
     R"sql(
 CREATE TABLE roster_items (
     owner TEXT NOT NULL,
@@ -34,6 +36,7 @@ CREATE TABLE roster_items (
     ask_out INTEGER NOT NULL DEFAULT 0,
     pending_in INTEGER NOT NULL DEFAULT 0,
     approved INTEGER NOT NULL DEFAULT 0,
+    request_only INTEGER NOT NULL DEFAULT 0,
     groups TEXT NOT NULL DEFAULT '',
     pending_stanza TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (owner, contact)
@@ -43,7 +46,8 @@ CREATE TABLE roster_versions (
     version INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql",
-    // 3: offline messages (XEP-0160), oldest first per owner.
+    // 3: offline messages (XEP-0160), oldest first per owner; stamp in microseconds since
+    // the epoch, indexed so expiry (offline_max_age_days) need not scan every queue.
     R"sql(
 CREATE TABLE offline_messages (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -52,8 +56,10 @@ CREATE TABLE offline_messages (
     stanza TEXT NOT NULL
 );
 CREATE INDEX offline_by_owner ON offline_messages (owner, id);
+CREATE INDEX offline_by_stamp ON offline_messages (stamp);
 )sql",
-    // 4: block lists (XEP-0191), vCards (XEP-0054), last activity (XEP-0012).
+    // 4: block lists (XEP-0191), vCards (XEP-0054), last activity (XEP-0012; stamp in
+    // microseconds since the epoch).
     R"sql(
 CREATE TABLE blocklist (
     owner TEXT NOT NULL,
