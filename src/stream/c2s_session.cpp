@@ -21,9 +21,7 @@ using asio::use_awaitable;
 namespace {
 // Bytes read per call; a stanza larger than this arrives over several reads.
 constexpr std::size_t read_chunk = 4096;
-// A gather write takes at most this many queued stanzas, so one huge backlog cannot hold
-// the thread for long.
-constexpr std::size_t max_gather = 64;
+
 // After our </stream:stream>, how long the peer has to close its side.
 constexpr auto close_grace = std::chrono::seconds(2);
 std::uint64_t next_session_id = 0;
@@ -207,14 +205,14 @@ void C2sSession::flush()
     writing_.assign(std::make_move_iterator(queue_.begin()),
                     std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(take)));
     queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
-    std::array<asio::const_buffer, max_gather> buffers;
+    // The buffer sequence is referenced by the write until it completes: a member.
     for (std::size_t i = 0; i < take; ++i) {
-        buffers[i] = asio::buffer(*writing_[i]);
+        gather_[i] = asio::buffer(*writing_[i]);
     }
     auto handler = [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
         self->on_written(ec, n);
     };
-    auto span = std::span(buffers.data(), take);
+    auto span = std::span(gather_.data(), take);
     if (tls_) {
         asio::async_write(*tls_, span, std::move(handler));
     } else {

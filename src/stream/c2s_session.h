@@ -7,6 +7,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <array>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -85,6 +86,10 @@ private:
     xml::StreamParser parser_;
     std::unique_ptr<char[]> read_buffer_;
 
+    // A gather write takes at most this many queued stanzas, so one huge backlog cannot
+    // hold the thread for long.
+    static constexpr std::size_t max_gather = 16;
+    std::array<boost::asio::const_buffer, max_gather> gather_;
     std::vector<router::SharedBytes> queue_;    // waiting to be written
     std::vector<router::SharedBytes> writing_;  // in the current gather write
     std::size_t queued_bytes_ = 0;

@@ -237,8 +237,12 @@ std::size_t StreamParser::feed(std::string_view data)
             s.stop_at = -1;
             return consumed;
         }
-        error_ = ParseError::not_well_formed;
-        error_text_ = XML_ErrorString(XML_GetErrorCode(s.parser));
+        const auto code = XML_GetErrorCode(s.parser);
+        // RFC 6120 §11.1: entity references other than the five predefined ones are
+        // restricted XML (§4.9.3.18), not merely malformed.
+        error_ = code == XML_ERROR_UNDEFINED_ENTITY ? ParseError::restricted_xml
+                                                   : ParseError::not_well_formed;
+        error_text_ = XML_ErrorString(code);
         return data.size();
     }
     if (s.fed - s.mark > static_cast<XML_Index>(s.limits.max_stanza_bytes)) {
