@@ -71,7 +71,7 @@ struct InboundInput {
     bool account_exists = true;
     bool transient = false;         // chat states only: fanned out, not archived
     bool carbons_eligible = false;  // XEP-0280 §6 (and no <private/>/<no-copy/>)
-    std::string_view resource;      // the addressed resource (full-JID messages)
+    std::string_view resource = {};  // the addressed resource (full-JID messages)
     BarePolicy policy = BarePolicy::highest;
 };
 /// Decides delivery of a message to account U whose connected sessions are `sessions`.
