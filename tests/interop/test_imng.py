@@ -139,6 +139,43 @@ async def main():
         assert not got("phone") and not got("tablet") and not got("desktop")
         clear()
 
+        # R2: an error to the bare JID answers a server-generated stanza: consumed.
+        romeo.send_message(mto="juliet@localhost", mbody="r2", mtype="error")
+        await settle()
+        assert not any(got(n) for n in devices), "R2 reaches nobody"
+        clear()
+
+        # R3: an error to a full JID reaches the IM-NG set and the legacy addressee.
+        romeo.send_message(mto="juliet@localhost/desktop", mbody="r3", mtype="error")
+        await settle()
+        for n in ("phone", "tablet", "desktop"):
+            assert [m.get("type") for m in got(n)] == ["error"], f"R3 to {n}"
+        assert not got("laptop")
+        clear()
+
+        # R7: a MUC private message reaches only the addressed session, no carbon.
+        pm = romeo.make_message(mto="juliet@localhost/laptop", mbody="r7", mtype="chat")
+        pm.append(ET.Element("{http://jabber.org/protocol/muc#user}x"))
+        pm.send()
+        await settle()
+        assert [body_of(m) for m in got("laptop")] == ["r7"]
+        assert not got("phone") and not got("tablet") and not got("desktop")
+        clear()
+
+        # O4, O5, O6: groupchat, error and MUC PM from a device are not reflected.
+        phone.send_message(mto="romeo@localhost", mbody="o4", mtype="groupchat")
+        phone.send_message(mto="romeo@localhost/pc", mbody="o5", mtype="error")
+        pm = phone.make_message(mto="romeo@localhost/pc", mbody="o6", mtype="chat")
+        pm.append(ET.Element("{http://jabber.org/protocol/muc#user}x"))
+        pm.send()
+        await settle()
+        # romeo's legacy client cannot take a groupchat at its bare JID (RFC 6121 §8.5.2.1.1):
+        # the bounce is an error to the phone's full JID, which R3 gives the whole IM-NG set.
+        for n in ("phone", "tablet"):
+            assert [(m.get("type"), body_of(m)) for m in got(n)] == [("error", "o4")], got(n)
+        assert not got("laptop") and not got("desktop"), "O4-O6 are not reflected or copied"
+        clear()
+
         # O1: the IM-NG phone writes to romeo's bare JID: reflected with the stanza-id to
         # the whole IM-NG set including the phone itself; laptop gets a <sent/> carbon.
         phone.send_message(mto="romeo@localhost", mbody="o1", mtype="chat")
@@ -177,8 +214,41 @@ async def main():
             fwd = m["mam_result"]["forwarded"]["stanza"]
             bodies.append(fwd["body"])
             mam_ids.append(m["mam_result"]["id"])
-        assert bodies == ["r1", "r5", "o1", "legacy-out"], bodies
-        assert mam_ids[0] == r1_id and mam_ids[2] in o1_ids, (mam_ids, r1_id, o1_ids)
+        assert bodies == ["r1", "r5", "r3", "o4", "o1", "legacy-out"], bodies
+        assert mam_ids[0] == r1_id and mam_ids[4] in o1_ids, (mam_ids, r1_id, o1_ids)
+
+        # XEP-0313 #extended: ids, before-id, metadata; unknown ids are item-not-found.
+        async def mam(fields=None, rsm=""):
+            form = "".join(f"<field var='{k}'>" + "".join(f"<value>{v}</value>" for v in vs)
+                           + "</field>" for k, vs in (fields or {}).items())
+            x = ("<x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE'>"
+                 f"<value>urn:xmpp:mam:2</value></field>{form}</x>")
+            iq = phone.make_iq_set()
+            iq.append(ET.fromstring(f"<query xmlns='urn:xmpp:mam:2' queryid='x'>{x}{rsm}</query>"))
+            phone.inbox.clear()
+            try:
+                result = await iq.send(timeout=10)
+            except harness.IqError as e:
+                return e.iq["error"]["condition"], []
+            await phone.barrier()
+            found = [r.find("{urn:xmpp:mam:2}result") for r in phone.inbox]
+            return result, [r.get("id") for r in found if r is not None]
+
+        _, only = await mam({"ids": [mam_ids[1], mam_ids[3]]})
+        assert only == [mam_ids[1], mam_ids[3]], only
+        _, before = await mam({"before-id": [mam_ids[2]]})
+        assert before == mam_ids[:2], before
+        cond, _ = await mam({"after-id": ["4242"]})
+        assert cond == "item-not-found", cond
+        _, last_page = await mam(rsm="<set xmlns='http://jabber.org/protocol/rsm'>"
+                                     "<max>1</max><before/></set>")
+        assert last_page == mam_ids[-1:], last_page
+        iq = phone.make_iq_get()
+        iq.append(ET.Element("{urn:xmpp:mam:2}metadata"))
+        md = (await iq.send(timeout=5)).xml.find("{urn:xmpp:mam:2}metadata")
+        assert md.find("{urn:xmpp:mam:2}start").get("id") == mam_ids[0]
+        assert md.find("{urn:xmpp:mam:2}end").get("id") == mam_ids[-1]
+        clear()
 
         # Catch-up: the tablet goes offline, 1,000 messages arrive, it comes back, enables
         # IM-NG and pages MAM after the last stanza-id it saw: exactly the missed ones.
