@@ -79,11 +79,12 @@ std::optional<xml::Element> preauth(Server& server, std::string_view domain, con
 /// Password change or cancellation by the account itself (XEP-0077 §3.2, §3.3).
 IqResult change(IqRequest& r)
 {
-    if (!r.from_own_account() || !r.has_session()) {
+    // XEP-0077 sends these to the server; to one's own bare JID is accepted too.
+    if (!r.has_session() || (!r.to().node().empty() && !r.from_own_account())) {
         return StanzaError::forbidden();
     }
     const auto& q = r.payload();
-    const Jid& account = r.to();
+    const Jid account = r.from().bare();
     if (q.child("remove", ns::register_)) {
         if (auto res = r.server().accounts().remove(account.node(), account.domain()); !res) {
             return StanzaError::internal_server_error();
@@ -131,12 +132,12 @@ ModuleSpec spec()
                              });
                 }
                 ctx.on_iq(IqType::get, ns::register_, "query", [](IqRequest& r) -> IqResult {
-                    if (!r.from_own_account()) {
+                    if (!r.has_session()) {
                         return StanzaError::forbidden();
                     }
                     auto form = registration_form();
                     form.add_child("registered", std::string(ns::register_));
-                    form.child("username", ns::register_)->add_text(r.to().node());
+                    form.child("username", ns::register_)->add_text(r.from().node());
                     return IqResult::with(std::move(form));
                 }, Addressee::server);
                 for (auto where : {Addressee::server, Addressee::account}) {
