@@ -51,12 +51,26 @@ void Router::bounce(const xml::Element& stanza, StanzaError error)
     }
 }
 
+const Jid* Router::parse_to(std::string_view text)
+{
+    // Bounded: when full, start again (cheaper than LRU bookkeeping on every stanza).
+    static constexpr std::size_t max_cached = 16384;
+    auto it = jid_cache_.find(text);
+    if (it == jid_cache_.end()) {
+        if (jid_cache_.size() >= max_cached) {
+            jid_cache_.clear();
+        }
+        it = jid_cache_.emplace(std::string(text), Jid::parse(text)).first;
+    }
+    return it->second ? &*it->second : nullptr;
+}
+
 void Router::from_session(Session& sender, xml::Element stanza)
 {
     stanza.set_attr("from", sender.jid().str());  // RFC 6120 §8.1.2.1: the server stamps it
-    std::optional<Jid> to;
+    const Jid* to = nullptr;
     if (auto to_attr = stanza.attr("to"); !to_attr.empty()) {
-        to = Jid::parse(to_attr);
+        to = parse_to(to_attr);
         if (!to) {
             return bounce(stanza, StanzaError::jid_malformed("The 'to' address is not a valid JID"));
         }
@@ -67,9 +81,9 @@ void Router::from_session(Session& sender, xml::Element stanza)
     if (stanza.name() == "message") {
         message_from_session(sender, std::move(stanza), to ? *to : sender.jid().bare());
     } else if (stanza.name() == "presence") {
-        presence_from_session(sender, std::move(stanza), to ? &*to : nullptr);
+        presence_from_session(sender, std::move(stanza), to);
     } else {
-        iq_from_session(sender, std::move(stanza), to ? &*to : nullptr);
+        iq_from_session(sender, std::move(stanza), to);
     }
 }
 
@@ -96,7 +110,7 @@ void Router::message_from_session(Session& sender, xml::Element msg, const Jid& 
     if (plan.archive || !plan.copies.empty()) {
         std::optional<ArchiveRef> ref;
         if (plan.archive && server_.hooks().archive) {
-            ref = server_.hooks().archive(owner, to.bare(), bytes, true, plan.reaches_imng);
+            ref = server_.hooks().archive(owner, to.bare_view(), bytes, true, plan.reaches_imng);
         }
         router::SharedBytes reflection;
         for (const auto& d : plan.copies) {
@@ -155,9 +169,11 @@ void Router::deliver_message(const Jid& to, xml::Element msg, std::string bytes)
         bytes = serialize_stanza(msg);
     }
     std::optional<ArchiveRef> ref;
-    const Jid from = Jid::parse(msg.attr("from")).value_or(Jid());
     if (plan.archive && server_.hooks().archive) {
-        ref = server_.hooks().archive(owner, from.bare(), bytes, false, plan.reaches_imng);
+        // 'from' was stamped by this server (a prepared JID): its bare part ends at '/'.
+        const auto from = msg.attr("from");
+        ref = server_.hooks().archive(owner, from.substr(0, from.find('/')), bytes, false,
+                                      plan.reaches_imng);
     }
     router::SharedBytes as_sent;
     router::SharedBytes to_bare;

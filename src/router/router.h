@@ -2,11 +2,14 @@
 // server. The rules decide; this delivers, archives and bounces.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "jid/jid.h"
 #include "router/message_rules.h"
 #include "router/session.h"
+#include "router/session_table.h"
 #include "stanza/stanza_error.h"
 #include "xml/element.h"
 
@@ -42,8 +45,16 @@ private:
     /// Fanned out but not archived (a transient message, ROUTING.md).
     bool skips_archive(const xml::Element& msg) const;
 
+    /// Jid::parse through a cache of recent addresses: most stanzas go to a few thousand
+    /// JIDs, and preparing one costs more than routing the message. The pointer stays valid
+    /// until the next from_session().
+    const Jid* parse_to(std::string_view text);
+
     Server& server_;
     router::BarePolicy bare_policy_;
+    std::unordered_map<std::string, std::optional<Jid>, router::SessionTable::StringHash,
+                       std::equal_to<>>
+        jid_cache_;
 };
 
 }  // namespace chorus

@@ -24,7 +24,7 @@ public:
     /// Every session (for shutdown).
     std::vector<Session*> all() const;
 
-private:
+    /// Heterogeneous string hash (lookups by string_view without a copy).
     struct StringHash {
         using is_transparent = void;
         std::size_t operator()(std::string_view s) const noexcept
@@ -32,6 +32,8 @@ private:
             return std::hash<std::string_view>{}(s);
         }
     };
+
+private:
     std::unordered_map<std::string, std::vector<Session*>, StringHash, std::equal_to<>> accounts_;
     std::size_t count_ = 0;
 };

@@ -95,10 +95,10 @@ struct Hooks {
     std::function<std::optional<Element>(std::string_view domain, const Element& iq)> preauth_iq;
 
     /// Archives a message (serialized in jabber:client, without our stanza-id) in owner's
-    /// archive; `with` is the other party. Returns the new stanza-id, or nullopt when the
+    /// archive; `with_bare` is the other party's bare JID. Returns the new stanza-id, or nullopt when the
     /// owner's preferences keep it out (legacy-only accounts; ROUTING.md "Archive rules").
     /// Set by the MAM module.
-    std::function<std::optional<ArchiveRef>(const Jid& owner, const Jid& with,
+    std::function<std::optional<ArchiveRef>(const Jid& owner, std::string_view with_bare,
                                             std::string_view message, bool outgoing,
                                             bool reaches_imng)>
         archive;

@@ -83,6 +83,11 @@ struct StreamParser::Impl {
     {
         static constexpr std::string_view xml_prefix = "http://www.w3.org/XML/1998/namespace|";
         auto& out = e.attrs();
+        int count = 0;
+        while (atts[2 * count]) {
+            ++count;
+        }
+        out.reserve(static_cast<std::size_t>(count));
         for (int i = 0; atts[i]; i += 2) {
             std::string_view name = atts[i];
             if (name.starts_with(xml_prefix)) {
@@ -129,15 +134,15 @@ struct StreamParser::Impl {
                    static_cast<XML_Index>(s.limits.max_stanza_bytes)) {
             return s.fail(ParseError::policy_violation, "stanza too large");
         }
-        Element* e;
-        if (s.depth == 2) {
-            e = &s.stanza;
-        } else {
-            e = &s.open.back()->add_child(Element());
-        }
         std::string name, ns;
         split_name(qname, name, ns);
-        *e = Element(std::move(name), std::move(ns));
+        Element* e;
+        if (s.depth == 2) {
+            s.stanza = Element(std::move(name), std::move(ns));
+            e = &s.stanza;
+        } else {
+            e = &s.open.back()->add_child(Element(std::move(name), std::move(ns)));
+        }
         copy_attrs(atts, *e);
         s.open.push_back(e);
     }

@@ -155,6 +155,10 @@ public:
     /// stanza_in: what a blocked entity sends to the account goes no further (XEP-0191 §3.3).
     Verdict inbound(const Jid& owner, xml::Element& stanza)
     {
+        // Most accounts block nobody: decide without parsing a JID (this runs per stanza).
+        if (stanza.name() != "presence" && list_is_empty(owner.str())) {
+            return Verdict::pass;
+        }
         auto from = Jid::parse(stanza.attr("from"));
         if (!from || from->bare_view() == owner.str() || is_own_server(*from)) {
             return Verdict::pass;
@@ -185,7 +189,7 @@ public:
     Verdict outbound(Session& sender, xml::Element& stanza)
     {
         const auto to_attr = stanza.attr("to");
-        if (to_attr.empty()) {
+        if (to_attr.empty() || list_is_empty(sender.jid().bare_view())) {
             return Verdict::pass;
         }
         auto to = Jid::parse(to_attr);
@@ -244,6 +248,20 @@ private:
             }
         }
         return out;
+    }
+
+    /// Whether owner blocks nobody (the cached or stored list is empty).
+    bool list_is_empty(std::string_view owner)
+    {
+        if (auto it = cache_.find(owner); it != cache_.end()) {
+            return it->second.empty();
+        }
+        auto list = load(std::string(owner));
+        const bool empty = list.empty();
+        if (!server_.sessions().account(owner).empty()) {
+            cache_.emplace(std::string(owner), std::move(list));
+        }
+        return empty;
     }
 
     /// Whether owner's list covers other. Lists of accounts with sessions stay in memory

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "base/clock.h"
 #include "modules/mam/mam_query.h"
@@ -12,6 +13,7 @@
 #include "stanza/namespaces.h"
 #include "stanza/stanza_bytes.h"
 #include "storage/sqlite/sqlite_archive.h"
+#include "storage/sqlite/sqlite_roster.h"
 #include "xml/serializer.h"
 
 namespace chorus::modules::mam {
@@ -19,9 +21,22 @@ namespace {
 
 struct State {
     std::unique_ptr<storage::sqlite::SqliteArchive> archive;
+    std::unique_ptr<storage::sqlite::SqliteRoster> roster;
     std::int64_t last_id = 0;
     const Clock* clock = nullptr;
     storage::ArchiveDefault server_default = storage::ArchiveDefault::always;
+    // Preferences of every account seen, read once: the archive hook runs per message and
+    // must not touch SQLite (nullopt: the account has none stored).
+    std::unordered_map<std::string, std::optional<storage::ArchivePrefs>> prefs;
+
+    const std::optional<storage::ArchivePrefs>& prefs_of(const std::string& owner)
+    {
+        auto it = prefs.find(owner);
+        if (it == prefs.end()) {
+            it = prefs.emplace(owner, archive->prefs(owner)).first;
+        }
+        return it->second;
+    }
 
     std::int64_t now_us() const
     {
@@ -40,22 +55,27 @@ bool contains(const std::vector<std::string>& list, std::string_view jid)
 
 // ROUTING.md "Archive rules": preferences decide only for messages that reach no IM-NG
 // session; what was fanned out to an IM-NG set is archived for consistency.
-bool wanted(State& st, const Jid& owner, const Jid& with, bool reaches_imng)
+bool wanted(State& st, const Jid& owner, std::string_view with, bool reaches_imng)
 {
     if (reaches_imng) {
         return true;
     }
-    const auto prefs = st.archive->prefs(owner.str());
-    if (!prefs) {
-        return st.server_default != storage::ArchiveDefault::never;
+    const auto& prefs = st.prefs_of(owner.str());
+    auto mode = st.server_default;
+    if (prefs) {
+        if (contains(prefs->never, with)) {
+            return false;
+        }
+        if (contains(prefs->always, with)) {
+            return true;
+        }
+        mode = prefs->default_mode;
     }
-    if (contains(prefs->never, with.str())) {
-        return false;
+    if (mode == storage::ArchiveDefault::roster) {  // XEP-0313 §6.1: contacts only
+        const auto item = st.roster->item(owner.str(), with);
+        return item && !item->request_only;
     }
-    if (contains(prefs->always, with.str())) {
-        return true;
-    }
-    return prefs->default_mode != storage::ArchiveDefault::never;
+    return mode == storage::ArchiveDefault::always;
 }
 
 std::string result_message(const storage::ArchivedMessage& m, const Jid& to,
@@ -153,7 +173,7 @@ IqResult prefs(State& st, IqRequest& r, bool set)
     }
     const auto owner = r.to().bare_str();
     if (!set) {
-        auto p = st.archive->prefs(owner).value_or(storage::ArchivePrefs{st.server_default, {}, {}});
+        auto p = st.prefs_of(owner).value_or(storage::ArchivePrefs{st.server_default, {}, {}});
         return IqResult::with(prefs_element(p));
     }
     storage::ArchivePrefs p;
@@ -183,6 +203,7 @@ IqResult prefs(State& st, IqRequest& r, bool set)
         }
     }
     st.archive->set_prefs(owner, p);
+    st.prefs[owner] = p;
     return IqResult::with(prefs_element(p));
 }
 
@@ -219,6 +240,7 @@ ModuleSpec spec()
                 auto st = std::make_shared<State>();
                 st->archive = std::make_unique<storage::sqlite::SqliteArchive>(server.db(),
                                                                                 std::move(*writer));
+                st->roster = std::make_unique<storage::sqlite::SqliteRoster>(server.db());
                 st->last_id = st->archive->max_id();
                 st->clock = &server.clock();
                 const auto& d = server.config().mam_default;
@@ -232,13 +254,13 @@ ModuleSpec spec()
                     ctx.add_feature(ns::sid, where);
                 }
                 ctx.provide(&Hooks::archive,
-                            [st](const Jid& owner, const Jid& with, std::string_view bytes,
+                            [st](const Jid& owner, std::string_view with, std::string_view bytes,
                                  bool outgoing, bool reaches_imng) -> std::optional<ArchiveRef> {
                                 if (!wanted(*st, owner, with, reaches_imng)) {
                                     return std::nullopt;
                                 }
                                 const auto id = st->next_id();
-                                st->archive->append({id, owner.str(), with.str(), st->now_us(),
+                                st->archive->append({id, owner.str(), std::string(with), st->now_us(),
                                                      outgoing, std::string(bytes)});
                                 return ArchiveRef{format_archive_id(id)};
                             });
