@@ -30,7 +30,9 @@ bool is_transient(const xml::Element& m) noexcept
 
 bool is_carbons_eligible(const xml::Element& m) noexcept
 {
-    if (m.child("private", ns::carbons) || m.child("no-copy", ns::hints) || has_muc_user(m)) {
+    // XEP-0280 §6: never a copy of a copy, nothing marked private or no-copy, no MUC PM.
+    if (m.child("private", ns::carbons) || m.child("received", ns::carbons) ||
+        m.child("sent", ns::carbons) || m.child("no-copy", ns::hints) || has_muc_user(m)) {
         return false;
     }
     const auto type = m.attr("type");
