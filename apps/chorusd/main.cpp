@@ -61,6 +61,19 @@ int serve(chorus::Config config, const std::string& ready_file)
         std::rename((ready_file + ".tmp").c_str(), ready_file.c_str());
     }
 
+    // Idle sessions give their parser memory back every few seconds (about 10 KiB each).
+    asio::steady_timer sweeper(io);
+    std::function<void()> sweep = [&] {
+        sweeper.expires_after(std::chrono::seconds(2));
+        sweeper.async_wait([&](boost::system::error_code ec) {
+            if (!ec) {
+                connections.sweep_idle();
+                sweep();
+            }
+        });
+    };
+    sweep();
+
     asio::signal_set signals(io, SIGINT, SIGTERM);
     asio::steady_timer deadline(io);
     signals.async_wait([&](boost::system::error_code ec, int sig) {
@@ -68,6 +81,7 @@ int serve(chorus::Config config, const std::string& ready_file)
             return;
         }
         spdlog::info("signal {}: closing every stream with <system-shutdown/>", sig);
+        sweeper.cancel();
         for (auto& l : listeners) {
             l->stop();
         }

@@ -1,6 +1,8 @@
 // C2sSession I/O: the read loop, gather writes, STARTTLS and closing (RFC 6120 §4, §5).
 #include "stream/c2s_session.h"
 
+#include <malloc.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -20,7 +22,9 @@ using asio::use_awaitable;
 
 namespace {
 // Bytes read per call; a stanza larger than this arrives over several reads.
-constexpr std::size_t read_chunk = 4096;
+constexpr std::size_t tls_read_chunk = 4096;
+// One buffer per thread for plaintext reads; large, so a busy client's burst is one syscall.
+constexpr std::size_t shared_read_chunk = 64 * 1024;
 
 // After our </stream:stream>, how long the peer has to close its side.
 constexpr auto close_grace = std::chrono::seconds(2);
@@ -34,6 +38,26 @@ xml::ParserLimits parser_limits(const Limits& l)
             .max_attributes = l.max_attributes};
 }
 }  // namespace
+
+void ConnectionSet::sweep_idle()
+{
+    std::size_t freed = 0;
+    for (C2sSession* s : sessions_) {
+        freed += s->sweep_idle() ? 1 : 0;
+    }
+    if (freed > 0) {
+        // The freed parser memory sits between live sessions in the heap; give its pages
+        // back to the system, or the process keeps them for good.
+        malloc_trim(0);
+    }
+}
+
+bool C2sSession::sweep_idle()
+{
+    const bool idle = !read_since_sweep_;
+    read_since_sweep_ = false;
+    return idle && parser_.hibernate();
+}
 
 void ConnectionSet::close_all(StreamError error)
 {
@@ -79,23 +103,42 @@ void C2sSession::start()
                    });
 }
 
-asio::awaitable<bool> C2sSession::read_some(std::size_t& n)
+asio::awaitable<bool> C2sSession::read_some(std::string_view& data)
 {
     boost::system::error_code ec;
-    auto buf = asio::buffer(read_buffer_.get(), read_chunk);
+    std::size_t n = 0;
     if (tls_) {
-        std::tie(ec, n) = co_await tls_->async_read_some(buf, as_tuple(use_awaitable));
-    } else {
-        std::tie(ec, n) = co_await socket_.async_read_some(buf, as_tuple(use_awaitable));
+        if (!tls_buffer_) {
+            tls_buffer_ = std::make_unique<char[]>(tls_read_chunk);
+        }
+        std::tie(ec, n) = co_await tls_->async_read_some(
+            asio::buffer(tls_buffer_.get(), tls_read_chunk), as_tuple(use_awaitable));
+        data = std::string_view(tls_buffer_.get(), n);
+        co_return !ec;
     }
-    co_return !ec;
+    // Plaintext: wait for readability, then read into the thread's buffer, so an idle
+    // session holds no read buffer at all. The bytes are parsed before the next suspension.
+    static thread_local std::array<char, shared_read_chunk> shared;
+    for (;;) {
+        std::tie(ec) = co_await socket_.async_wait(tcp::socket::wait_read, as_tuple(use_awaitable));
+        if (ec) {
+            co_return false;
+        }
+        n = socket_.read_some(asio::buffer(shared), ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) {
+            continue;
+        }
+        data = std::string_view(shared.data(), n);
+        co_return !ec;
+    }
 }
 
 asio::awaitable<void> C2sSession::run()
 {
     auto self = shared_from_this();
-    socket_.set_option(tcp::no_delay(true));
-    read_buffer_ = std::make_unique<char[]>(read_chunk);
+    boost::system::error_code opt_ec;
+    socket_.set_option(tcp::no_delay(true), opt_ec);
+    socket_.non_blocking(true, opt_ec);
     if (direct_tls_ && !co_await start_tls()) {
         co_return finish_close();
     }
@@ -104,11 +147,11 @@ asio::awaitable<void> C2sSession::run()
         if (queued_bytes_ > watermark) {
             co_await drain();  // a peer that does not read stops being read (backpressure)
         }
-        std::size_t n = 0;
-        if (!co_await read_some(n)) {
+        std::string_view data;
+        if (!co_await read_some(data)) {
             break;  // EOF or reset: the peer left (not a server error)
         }
-        std::string_view data(read_buffer_.get(), n);
+        read_since_sweep_ = true;
         while (!data.empty() && !closing_) {
             const auto used = parser_.feed(data);
             data.remove_prefix(used);

@@ -50,6 +50,10 @@ public:
 
     /// Ends the stream with a stream error and closes the connection.
     void fail(StreamError error);
+    /// Called periodically: a session that read nothing since the last call frees its
+    /// parser state until its next bytes arrive (idle sessions are most sessions). True
+    /// when it did.
+    bool sweep_idle();
 
 private:
     // xml::StreamHandler
@@ -58,7 +62,8 @@ private:
     void on_stream_close() override;
 
     boost::asio::awaitable<void> run();
-    boost::asio::awaitable<bool> read_some(std::size_t& n);
+    /// Reads what is there; data views bytes valid until the next suspension.
+    boost::asio::awaitable<bool> read_some(std::string_view& data);
     boost::asio::awaitable<void> drain();
     boost::asio::awaitable<bool> start_tls();
     void flush();
@@ -84,7 +89,7 @@ private:
     bool direct_tls_;
     std::string remote_address_;
     xml::StreamParser parser_;
-    std::unique_ptr<char[]> read_buffer_;
+    std::unique_ptr<char[]> tls_buffer_;  // only once TLS is on
 
     // A gather write takes at most this many queued stanzas, so one huge backlog cannot
     // hold the thread for long.
@@ -101,6 +106,7 @@ private:
     bool restart_ = false;         // SASL success: a new stream follows
     bool starttls_ = false;        // <proceed/> sent: handshake next
     bool closing_ = false;
+    bool read_since_sweep_ = true;
     bool authenticated_ = false;
     bool bound_ = false;
     int auth_failures_ = 0;
@@ -140,6 +146,8 @@ public:
     std::size_t size() const noexcept { return sessions_.size(); }
     /// Closes every connection with the given stream error.
     void close_all(StreamError error);
+    /// Lets idle sessions free their parser state (see C2sSession::sweep_idle).
+    void sweep_idle();
 
 private:
     std::unordered_set<C2sSession*> sessions_;

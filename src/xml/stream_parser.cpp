@@ -3,6 +3,7 @@
 
 #include <expat.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "stanza/namespaces.h"
@@ -22,18 +23,41 @@ struct StreamParser::Impl {
     XML_Index fed = 0;                // bytes fed since the parser was created
     XML_Index stop_at = -1;           // byte index where pause() stopped parsing
     bool closed = false;
+    // Namespace declarations of the stream header, to rebuild it after hibernate().
+    std::vector<std::pair<std::string, std::string>> header_decls;
+    bool priming = false;  // feeding the rebuilt header: no events for it
 
     Impl(StreamParser& o, StreamHandler& h, ParserLimits l) : owner(o), handler(h), limits(l)
     {
         create();
     }
-    ~Impl() { XML_ParserFree(parser); }
+    ~Impl() { free_parser(); }
 
-    void create()
+    void free_parser()
     {
         if (parser) {
             XML_ParserFree(parser);
+            parser = nullptr;
         }
+    }
+
+    void create()
+    {
+        free_parser();
+        header_decls.clear();
+        make_parser();
+        depth = 0;
+        default_ns.clear();
+        stanza = Element();
+        open.clear();
+        mark = 0;
+        fed = 0;
+        stop_at = -1;
+        closed = false;
+    }
+
+    void make_parser()
+    {
         parser = XML_ParserCreateNS("UTF-8", '|');
         XML_SetUserData(parser, this);
         XML_SetElementHandler(parser, &Impl::start, &Impl::end);
@@ -43,14 +67,37 @@ struct StreamParser::Impl {
         XML_SetProcessingInstructionHandler(parser, &Impl::pi);
         XML_SetStartDoctypeDeclHandler(parser, &Impl::doctype);
         XML_SetEntityDeclHandler(parser, &Impl::entity);
-        depth = 0;
-        default_ns.clear();
-        stanza = Element();
-        open.clear();
-        mark = 0;
-        fed = 0;
-        stop_at = -1;
-        closed = false;
+    }
+
+    /// The header to re-feed after hibernation: the same namespace bindings, nothing else.
+    std::string rebuilt_header() const
+    {
+        std::string out = "<";
+        for (const auto& [prefix, uri] : header_decls) {
+            if (uri == ns::streams && !prefix.empty()) {
+                out += prefix + ":stream";
+                break;
+            }
+        }
+        for (const auto& [prefix, uri] : header_decls) {
+            out += prefix.empty() ? " xmlns='" : " xmlns:" + prefix + "='";
+            out += uri;  // URIs from a parsed header: no quote can be in them unescaped
+            out += '\'';
+        }
+        out += '>';
+        return out;
+    }
+
+    /// A new expat parser positioned inside the stream, as the old one was.
+    void wake()
+    {
+        make_parser();
+        const auto header = rebuilt_header();
+        depth = 0;  // the rebuilt header opens the stream again, at depth 1
+        priming = true;
+        XML_Parse(parser, header.data(), static_cast<int>(header.size()), XML_FALSE);
+        priming = false;
+        fed = mark = static_cast<XML_Index>(header.size());
     }
 
     void fail(ParseError e, std::string text)
@@ -110,6 +157,9 @@ struct StreamParser::Impl {
             return s.fail(ParseError::policy_violation, "too many attributes");
         }
         if (s.depth == 1) {
+            if (s.priming) {
+                return;
+            }
             Element header;
             std::string name, ns;
             split_name(qname, name, ns);
@@ -192,8 +242,11 @@ struct StreamParser::Impl {
     static void ns_decl(void* ud, const char* prefix, const char* uri)
     {
         auto& s = *static_cast<Impl*>(ud);
-        if (s.depth == 0 && !prefix) {
-            s.default_ns = uri ? uri : "";
+        if (s.depth == 0 && !s.priming) {
+            s.header_decls.emplace_back(prefix ? prefix : "", uri ? uri : "");
+            if (!prefix) {
+                s.default_ns = uri ? uri : "";
+            }
         }
     }
     static void comment(void* ud, const char*)
@@ -230,6 +283,9 @@ std::size_t StreamParser::feed(std::string_view data)
     if (error_ != ParseError::none || s.closed) {
         return data.size();
     }
+    if (!s.parser) {
+        s.wake();
+    }
     const XML_Index before = s.fed;
     s.fed += static_cast<XML_Index>(data.size());
     const auto status = XML_Parse(s.parser, data.data(), static_cast<int>(data.size()), XML_FALSE);
@@ -255,6 +311,22 @@ std::size_t StreamParser::feed(std::string_view data)
         error_text_ = "stanza too large";
     }
     return data.size();
+}
+
+bool StreamParser::hibernate()
+{
+    auto& s = *impl_;
+    const bool streams_prefixed = std::any_of(
+        s.header_decls.begin(), s.header_decls.end(),
+        [](const auto& d) { return d.second == ns::streams && !d.first.empty(); });
+    // Only between stanzas, with nothing buffered: then the rebuilt header restores all of
+    // the state a new parser needs.
+    if (!s.parser || s.depth != 1 || s.fed != s.mark || !streams_prefixed ||
+        error_ != ParseError::none || s.closed) {
+        return false;
+    }
+    s.free_parser();
+    return true;
 }
 
 void StreamParser::pause()

@@ -53,6 +53,9 @@ public:
     void pause();
     /// Starts a new stream (RFC 6120 §4.3.3 stream restart after STARTTLS or SASL).
     void reset();
+    /// Frees expat's state (about 10 KiB) between stanzas of an idle stream; the next
+    /// feed() rebuilds it. False (nothing done) when not between stanzas.
+    bool hibernate();
     ParseError error() const noexcept { return error_; }
     const std::string& error_text() const noexcept { return error_text_; }
 
