@@ -22,15 +22,11 @@ Router::Router(Server& server)
 {
 }
 
-bool Router::skips_archive(const xml::Element& msg) const
+bool Router::skips_archive(const MessageFacts& facts) const
 {
     // ROUTING.md "Archive rules": transient messages are not archived unless the server
     // switch says so, and then <no-store/> and <no-permanent-store/> still keep them out.
-    if (!is_transient(msg)) {
-        return false;
-    }
-    return !server_.config().archive_transient || msg.child("no-store", ns::hints) ||
-           msg.child("no-permanent-store", ns::hints);
+    return facts.transient && (!server_.config().archive_transient || facts.no_store);
 }
 
 bool Router::account_exists(const Jid& bare)
@@ -90,20 +86,23 @@ void Router::from_session(Session& sender, xml::Element stanza)
 void Router::message_from_session(Session& sender, xml::Element msg, const Jid& to)
 {
     const Jid owner = sender.jid().bare();
-    strip_stanza_ids(msg, owner.str());  // XEP-0359 §4: only our archive names ids by us
+    if (msg.child("stanza-id", ns::sid)) {
+        strip_stanza_ids(msg, owner.str());  // XEP-0359 §4: only our archive names ids by us
+    }
     if (!server_.is_local_domain(to.domain())) {
         return bounce(msg, StanzaError::remote_server_not_found(
                                "This server does not federate with " + to.domain()));
     }
     const auto& own = server_.sessions().account(owner.str());
+    const auto facts = scan_message(msg);
     router::OutboundInput in{
         .type = router::message_type(msg.attr("type")),
         .to_full_jid = to.is_full(),
-        .has_marker = has_imng_marker(msg),
-        .is_muc_pm = has_muc_user(msg),
+        .has_marker = facts.marker,
+        .is_muc_pm = facts.muc_user,
         .to_own_account = to.bare_view() == owner.str(),
-        .transient = skips_archive(msg),
-        .carbons_eligible = is_carbons_eligible(msg),
+        .transient = skips_archive(facts),
+        .carbons_eligible = facts.carbons_eligible,
     };
     const auto plan = router::plan_outbound(in, sender, own);
     std::string bytes = serialize_stanza(msg);
@@ -135,7 +134,8 @@ void Router::message_from_session(Session& sender, xml::Element msg, const Jid& 
 void Router::deliver_message(const Jid& to, xml::Element msg, std::string bytes)
 {
     const Jid owner = to.bare();
-    if (msg.child("stanza-id", ns::sid)) {
+    auto facts = scan_message(msg);
+    if (facts.has_stanza_id) {
         const auto before = msg.nodes().size();
         strip_stanza_ids(msg, owner.str());
         if (msg.nodes().size() != before) {
@@ -146,15 +146,14 @@ void Router::deliver_message(const Jid& to, xml::Element msg, std::string bytes)
         return;
     }
     const auto& sessions = server_.sessions().account(owner.str());
-    const bool marker = has_imng_marker(msg);
     router::InboundInput in{
         .facts = {.type = router::message_type(msg.attr("type")),
                   .to_full_jid = to.is_full(),
-                  .has_marker = marker,
-                  .is_muc_pm = has_muc_user(msg)},
+                  .has_marker = facts.marker,
+                  .is_muc_pm = facts.muc_user},
         .account_exists = !sessions.empty() || account_exists(owner),
-        .transient = skips_archive(msg),
-        .carbons_eligible = !marker && is_carbons_eligible(msg),
+        .transient = skips_archive(facts),
+        .carbons_eligible = !facts.marker && facts.carbons_eligible,
         .resource = to.resource(),
         .policy = bare_policy_,
     };

@@ -10,6 +10,7 @@
 #include "router/message_rules.h"
 #include "router/session.h"
 #include "router/session_table.h"
+#include "stanza/message_facts.h"
 #include "stanza/stanza_error.h"
 #include "xml/element.h"
 
@@ -43,7 +44,7 @@ private:
     void deliver_iq(const Jid& to, xml::Element iq, router::Session* sender);
     bool account_exists(const Jid& bare);
     /// Fanned out but not archived (a transient message, ROUTING.md).
-    bool skips_archive(const xml::Element& msg) const;
+    bool skips_archive(const MessageFacts& facts) const;
 
     /// Jid::parse through a cache of recent addresses: most stanzas go to a few thousand
     /// JIDs, and preparing one costs more than routing the message. The pointer stays valid

@@ -1,14 +1,28 @@
 // XML serializer: one pass, appends to a caller-owned buffer (serialize once per fan-out).
 #include "xml/serializer.h"
 
+#include <array>
+
 namespace chorus::xml {
 namespace {
+
+/// Characters that may need a reference, for a fast skip over the rest (most text).
+constexpr auto special = [] {
+    std::array<bool, 256> t{};
+    for (unsigned char c : std::string_view("&<>'\"\t\n\r")) {
+        t[c] = true;
+    }
+    return t;
+}();
 
 template <bool attribute>
 void escape(std::string_view in, std::string& out)
 {
     std::size_t start = 0;
     for (std::size_t i = 0; i < in.size(); ++i) {
+        if (!special[static_cast<unsigned char>(in[i])]) {
+            continue;
+        }
         const char* rep = nullptr;
         switch (in[i]) {
             case '&': rep = "&amp;"; break;
