@@ -13,6 +13,9 @@ constexpr std::string_view insert_sql =
     "INSERT OR IGNORE INTO archive (id, owner, with_jid, stamp, outgoing, stanza) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 constexpr std::string_view columns = "id, owner, with_jid, stamp, outgoing, stanza";
+// How long the writer lets a batch gather, and the batch size that commits at once.
+constexpr auto gather_time = std::chrono::milliseconds(5);
+constexpr std::size_t max_batch = 2048;
 
 ArchivedMessage read_row(const Statement& s)
 {
@@ -137,12 +140,16 @@ SqliteArchive::~SqliteArchive()
 
 void SqliteArchive::append(ArchivedMessage message)
 {
+    bool first;
     {
         std::lock_guard lock(mutex_);
+        first = pending_.empty();
         pending_.push_back(std::move(message));
         ++appended_;
     }
-    wake_.notify_one();
+    if (first) {  // the writer sleeps only on an empty queue: one wake-up per batch
+        wake_.notify_one();
+    }
 }
 
 void SqliteArchive::run_writer()
@@ -160,6 +167,11 @@ void SqliteArchive::run_writer()
             if (pending_.empty() && stopping_) {
                 return;
             }
+            // Let a batch gather: one commit per few milliseconds instead of one per message
+            // when traffic is light, unless someone waits for it (flush) or it is large.
+            wake_.wait_for(lock, gather_time, [&] {
+                return stopping_ || flush_waiters_ > 0 || pending_.size() >= max_batch;
+            });
             batch.swap(pending_);
         }
         // One transaction per batch: the group commit that lets archiving keep up with
@@ -199,7 +211,13 @@ void SqliteArchive::flush()
 {
     std::unique_lock lock(mutex_);
     const auto target = appended_;
+    if (committed_count_ >= target) {
+        return;
+    }
+    ++flush_waiters_;
+    wake_.notify_one();
     committed_.wait(lock, [&] { return committed_count_ >= target; });
+    --flush_waiters_;
 }
 
 ArchivePage SqliteArchive::query(const ArchiveQuery& q)

@@ -38,6 +38,7 @@ private:
     std::condition_variable wake_, committed_;
     std::vector<ArchivedMessage> pending_;
     std::uint64_t appended_ = 0, committed_count_ = 0;
+    int flush_waiters_ = 0;  // queries waiting for a commit: do not let the batch gather
     bool stopping_ = false;
     std::thread writer_;
 };
