@@ -2,6 +2,8 @@
 #include "storage/sqlite/sqlite_archive.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <variant>
@@ -154,6 +156,9 @@ void SqliteArchive::append(ArchivedMessage message)
 
 void SqliteArchive::run_writer()
 {
+    // The writer shares the core with the I/O thread: a commit (or a WAL checkpoint) must
+    // never delay delivery, so the kernel runs it only when the I/O thread has nothing to do.
+    setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 19);
     auto insert = writer_db_->prepare(insert_sql);
     if (!insert) {
         spdlog::error("archive writer: {}", insert.error().message);
