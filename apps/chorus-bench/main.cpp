@@ -56,9 +56,11 @@ int main(int argc, char** argv)
                                                     {"register", Scenario::register_accounts}};
     const std::map<std::string, Mechanism> mechanisms{{"scram-sha-1", Mechanism::scram_sha_1},
                                                       {"plain", Mechanism::plain}};
-    app.add_option("scenario", o.scenario, "pairs | saturation | fanout | idle | register")
+    std::string scenario;
+    std::string mechanism = "scram-sha-1";
+    app.add_option("scenario", scenario, "pairs | saturation | fanout | idle | register")
         ->required()
-        ->transform(CLI::CheckedTransformer(scenarios, CLI::ignore_case));
+        ->check(CLI::IsMember(scenarios));
     app.add_option("--label", o.label, "server name for the report");
     app.add_option("--host", o.host, "server IP address")->capture_default_str();
     app.add_option("--port", o.port, "server c2s port")->capture_default_str();
@@ -67,8 +69,9 @@ int main(int argc, char** argv)
     app.add_option("--first-user", o.first_user, "number of the first account")
         ->capture_default_str();
     app.add_option("--password", o.password, "the accounts' shared password");
-    app.add_option("--mech", o.mechanism, "SASL mechanism: scram-sha-1 | plain")
-        ->transform(CLI::CheckedTransformer(mechanisms, CLI::ignore_case));
+    app.add_option("--mech", mechanism, "SASL mechanism: scram-sha-1 | plain")
+        ->check(CLI::IsMember(mechanisms))
+        ->capture_default_str();
     app.add_flag("--starttls", o.starttls, "negotiate STARTTLS before SASL");
     app.add_flag("!--no-presence", o.presence, "do not send initial presence");
     app.add_flag("--carbons", o.carbons, "enable Message Carbons (XEP-0280) on receivers");
@@ -109,6 +112,8 @@ int main(int argc, char** argv)
     app.add_flag("--json", o.json, "print one JSON object on stdout (the table goes to stderr)");
     app.add_flag("--strict", o.strict, "exit 1 unless every message arrived exactly once");
     CLI11_PARSE(app, argc, argv);
+    o.scenario = scenarios.at(scenario);
+    o.mechanism = mechanisms.at(mechanism);
 
     if (o.threads < 1 || o.clients < 2 || o.devices < 1 || o.accounts < 1 || o.contacts < 1 ||
         o.window < 1 || o.duration <= 0) {

@@ -73,6 +73,14 @@ asio::awaitable<void> lane(Worker& worker, LaneState& state, ConnectMode mode, M
 
 }  // namespace
 
+struct Runner::LoginRound {
+    std::atomic<std::uint64_t> done{0};
+    std::atomic<std::uint64_t> last_done_ns{0};
+    std::atomic<bool> stop{false};
+    std::atomic<int> active_lanes{0};
+    std::vector<std::unique_ptr<LaneState>> states;
+};
+
 void sleep_seconds(double seconds)
 {
     if (seconds > 0) {
@@ -109,11 +117,8 @@ ConnectSummary Runner::connect_all(ConnectMode mode,
                                    const std::function<MessageSink&(Worker&)>& sink_for,
                                    std::size_t read_buffer)
 {
-    std::atomic<std::uint64_t> done{0};
-    std::atomic<std::uint64_t> last_done_ns{0};
-    std::atomic<bool> stop{false};
-    std::atomic<int> active_lanes{0};
-    std::vector<std::unique_ptr<LaneState>> states;
+    rounds_.push_back(std::make_unique<LoginRound>());
+    auto& [done, last_done_ns, stop, active_lanes, states] = *rounds_.back();
     std::uint64_t total = 0;
     const std::size_t lanes_per_worker =
         static_cast<std::size_t>(std::max(1, options_.login_concurrency)) / workers_.size() + 1;

@@ -60,11 +60,14 @@ public:
     void save_cache();
 
 private:
+    struct LoginRound;  // the lanes' shared state; outlives any lane that overstays its deadline
+
     const Options& options_;
     boost::asio::ssl::context tls_;
     ScramCache cache_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::vector<std::size_t> connected_;  // per worker: clients already connected
+    std::vector<std::unique_ptr<LoginRound>> rounds_;
 };
 
 }  // namespace chorus::bench

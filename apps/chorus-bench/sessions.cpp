@@ -71,6 +71,10 @@ int run_idle(const Options& options, Report& report)
         "bench_us_per_login",
         login.ok > 0 ? (self_after - self_before) * 1e6 / static_cast<double>(login.ok) : 0, "us",
         0);
+    if (login.seconds > 0) {
+        report.number("bench_cpu_percent", 100 * (self_after - self_before) / login.seconds, "%",
+                      1);
+    }
     if (before.ok && settled.ok && login.ok > 0) {
         const double n = static_cast<double>(login.ok);
         report.number("server_us_per_login",
