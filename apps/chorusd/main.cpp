@@ -137,6 +137,12 @@ int main(int argc, char** argv)
         std::cerr << "chorusd: " << v.error() << "\n";
         return 2;
     }
+    if (config.threads != 1) {
+        // TODO(chorus): one io_context per core with the session table sharded by bare JID
+        // (DESIGN.md); until then a second thread would only race.
+        std::cerr << "chorusd: threads: only 1 I/O thread is supported by this version\n";
+        return 2;
+    }
     spdlog::set_level(spdlog::level::from_str(config.log_level));
     std::signal(SIGPIPE, SIG_IGN);
     return serve(std::move(config), ready_file);
