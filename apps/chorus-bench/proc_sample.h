@@ -16,7 +16,8 @@ struct ProcSample {
 /// Samples /proc/PID/stat and /proc/PID/status for each pid; ok is false if none were given.
 ProcSample sample_processes(const std::vector<int>& pids);
 
-/// Busy (non-idle, non-iowait) seconds of one CPU core from /proc/stat; negative if unknown.
+/// Seconds one CPU core spent on tasks (user, system, steal; not interrupts) from /proc/stat;
+/// negative if unknown.
 /// Beside the server's own CPU time it shows how much else ran on the server's core.
 double core_busy_seconds(int core);
 
