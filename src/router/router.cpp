@@ -174,14 +174,16 @@ void Router::deliver_message(const Jid& to, xml::Element msg, std::string bytes)
         ref = server_.hooks().archive(owner, from.substr(0, from.find('/')), bytes, false,
                                       plan.reaches_imng);
     }
+    if (ref) {  // the archived form, once: every copy below carries the same stanza-id
+        bytes = with_stanza_id(bytes, ref->id, owner.str());
+    }
     router::SharedBytes as_sent;
     router::SharedBytes to_bare;
     for (const auto& d : plan.deliveries) {
         switch (d.form) {
             case CopyForm::as_sent:
                 if (!as_sent) {
-                    as_sent = std::make_shared<const std::string>(
-                        ref ? with_stanza_id(bytes, ref->id, owner.str()) : bytes);
+                    as_sent = std::make_shared<const std::string>(bytes);
                 }
                 d.session->send_bytes(as_sent);
                 break;
@@ -196,9 +198,8 @@ void Router::deliver_message(const Jid& to, xml::Element msg, std::string bytes)
                 d.session->send_bytes(to_bare);
                 break;
             case CopyForm::carbon_received:
-                d.session->send_bytes(std::make_shared<const std::string>(carbon_copy(
-                    ref ? with_stanza_id(bytes, ref->id, owner.str()) : bytes, "received",
-                    owner.str(), d.session->jid().str())));
+                d.session->send_bytes(std::make_shared<const std::string>(
+                    carbon_copy(bytes, "received", owner.str(), d.session->jid().str())));
                 break;
             case CopyForm::carbon_sent:
             case CopyForm::reflection: break;  // outbound forms only
