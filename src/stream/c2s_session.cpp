@@ -3,12 +3,12 @@
 
 #include <malloc.h>
 
+#include <spdlog/spdlog.h>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/write.hpp>
-#include <spdlog/spdlog.h>
 
 #include "router/router.h"
 #include "server/server.h"
@@ -21,9 +21,7 @@ using asio::as_tuple;
 using asio::use_awaitable;
 
 namespace {
-// Bytes read per call; a stanza larger than this arrives over several reads.
-constexpr std::size_t tls_read_chunk = 4096;
-// One buffer per thread for plaintext reads; large, so a busy client's burst is one syscall.
+// One read buffer per thread; large, so a busy client's burst is one syscall.
 constexpr std::size_t shared_read_chunk = 64 * 1024;
 
 // After our </stream:stream>, how long the peer has to close its side.
@@ -34,7 +32,8 @@ constexpr std::size_t overflow_factor = 8;
 
 xml::ParserLimits parser_limits(const Limits& l)
 {
-    return {.max_stanza_bytes = l.max_stanza_bytes, .max_depth = l.max_depth,
+    return {.max_stanza_bytes = l.max_stanza_bytes,
+            .max_depth = l.max_depth,
             .max_attributes = l.max_attributes};
 }
 }  // namespace
@@ -105,20 +104,41 @@ void C2sSession::start()
 
 asio::awaitable<bool> C2sSession::read_some(std::string_view& data)
 {
+    // Reads go to the thread's buffer, so an idle session holds no read buffer at all.
+    // The bytes are parsed before the next suspension.
+    static thread_local std::array<char, shared_read_chunk> shared;
     boost::system::error_code ec;
     std::size_t n = 0;
     if (tls_) {
-        if (!tls_buffer_) {
-            tls_buffer_ = std::make_unique<char[]>(tls_read_chunk);
+        for (;;) {
+            if (!tls_->has_pending()) {
+                std::tie(ec) =
+                    co_await socket_.async_wait(tcp::socket::wait_read, as_tuple(use_awaitable));
+                if (ec) {
+                    co_return false;
+                }
+            }
+            switch (tls_->read(shared.data(), shared.size(), n)) {
+                case net::TlsConnection::Io::done:
+                    data = std::string_view(shared.data(), n);
+                    co_return true;
+                case net::TlsConnection::Io::want_read:
+                    continue;
+                case net::TlsConnection::Io::want_write:  // a TLS 1.3 key update to answer
+                    std::tie(ec) = co_await socket_.async_wait(tcp::socket::wait_write,
+                                                               as_tuple(use_awaitable));
+                    if (ec) {
+                        co_return false;
+                    }
+                    continue;
+                case net::TlsConnection::Io::closed:
+                    co_return false;
+                case net::TlsConnection::Io::failed:
+                    spdlog::debug("TLS read from {} failed: {}", remote_address_, tls_->error());
+                    co_return false;
+            }
         }
-        std::tie(ec, n) = co_await tls_->async_read_some(
-            asio::buffer(tls_buffer_.get(), tls_read_chunk), as_tuple(use_awaitable));
-        data = std::string_view(tls_buffer_.get(), n);
-        co_return !ec;
     }
-    // Plaintext: wait for readability, then read into the thread's buffer, so an idle
-    // session holds no read buffer at all. The bytes are parsed before the next suspension.
-    static thread_local std::array<char, shared_read_chunk> shared;
     for (;;) {
         std::tie(ec) = co_await socket_.async_wait(tcp::socket::wait_read, as_tuple(use_awaitable));
         if (ec) {
@@ -190,14 +210,30 @@ asio::awaitable<void> C2sSession::run()
 
 asio::awaitable<bool> C2sSession::start_tls()
 {
-    tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, tls_context_);
-    auto [ec] = co_await tls_->async_handshake(asio::ssl::stream_base::server,
-                                               as_tuple(use_awaitable));
-    if (ec) {
-        spdlog::debug("TLS handshake failed: {}", ec.message());
-        co_return false;
+    tls_ =
+        std::make_unique<net::TlsConnection>(tls_context_.native_handle(), socket_.native_handle());
+    for (;;) {
+        boost::system::error_code ec;
+        switch (tls_->handshake()) {
+            case net::TlsConnection::Io::done:
+                co_return true;
+            case net::TlsConnection::Io::want_read:
+                std::tie(ec) =
+                    co_await socket_.async_wait(tcp::socket::wait_read, as_tuple(use_awaitable));
+                break;
+            case net::TlsConnection::Io::want_write:
+                std::tie(ec) =
+                    co_await socket_.async_wait(tcp::socket::wait_write, as_tuple(use_awaitable));
+                break;
+            case net::TlsConnection::Io::closed:
+            case net::TlsConnection::Io::failed:
+                spdlog::debug("TLS handshake with {} failed: {}", remote_address_, tls_->error());
+                co_return false;
+        }
+        if (ec) {
+            co_return false;
+        }
     }
-    co_return true;
 }
 
 asio::awaitable<void> C2sSession::drain()
@@ -235,7 +271,10 @@ void C2sSession::send(const xml::Element& stanza)
     send_bytes(std::make_shared<const std::string>(serialize_stanza(stanza)));
 }
 
-void C2sSession::send_raw(std::string text) { send_bytes(std::make_shared<const std::string>(std::move(text))); }
+void C2sSession::send_raw(std::string text)
+{
+    send_bytes(std::make_shared<const std::string>(std::move(text)));
+}
 
 void C2sSession::flush()
 {
@@ -252,15 +291,55 @@ void C2sSession::flush()
     for (std::size_t i = 0; i < take; ++i) {
         gather_[i] = asio::buffer(*writing_[i]);
     }
-    auto handler = [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-        self->on_written(ec, n);
-    };
-    auto span = std::span(gather_.data(), take);
     if (tls_) {
-        asio::async_write(*tls_, span, std::move(handler));
-    } else {
-        asio::async_write(socket_, span, std::move(handler));
+        std::size_t gathered = 0;
+        for (std::size_t i = 0; i < take; ++i) {
+            tls_backlog_.append(*writing_[i]);
+            gathered += writing_[i]->size();
+        }
+        return write_tls(gathered);
     }
+    asio::async_write(socket_, std::span(gather_.data(), take),
+                      [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+                          self->on_written(ec, n);
+                      });
+}
+
+void C2sSession::write_tls(std::size_t gathered)
+{
+    // One SSL_write per gather: the stanzas share TLS records, like a gather write shares
+    // a syscall.
+    std::size_t offset = 0;
+    auto io = net::TlsConnection::Io::done;
+    while (offset < tls_backlog_.size()) {
+        std::size_t n = 0;
+        io = tls_->write(tls_backlog_.data() + offset, tls_backlog_.size() - offset, n);
+        if (io != net::TlsConnection::Io::done) {
+            break;
+        }
+        offset += n;
+    }
+    tls_backlog_.erase(0, offset);
+    auto self = shared_from_this();
+    if (tls_backlog_.empty()) {
+        std::string().swap(tls_backlog_);  // an idle session keeps no write buffer
+        asio::post(socket_.get_executor(), [self, gathered] { self->on_written({}, gathered); });
+        return;
+    }
+    if (io == net::TlsConnection::Io::want_write || io == net::TlsConnection::Io::want_read) {
+        const auto wait = io == net::TlsConnection::Io::want_write ? tcp::socket::wait_write
+                                                                   : tcp::socket::wait_read;
+        socket_.async_wait(wait, [self, gathered](boost::system::error_code ec) {
+            if (ec) {
+                return self->on_written(ec, 0);
+            }
+            self->write_tls(gathered);
+        });
+        return;
+    }
+    spdlog::debug("TLS write to {} failed: {}", remote_address_, tls_->error());
+    asio::post(socket_.get_executor(),
+               [self] { self->on_written(asio::error::connection_reset, 0); });
 }
 
 void C2sSession::on_written(boost::system::error_code ec, std::size_t count)
@@ -277,6 +356,9 @@ void C2sSession::on_written(boost::system::error_code ec, std::size_t count)
     }
     flush();
     if (writing_.empty() && closing_) {
+        if (tls_) {
+            tls_->shutdown();
+        }
         boost::system::error_code ignored;
         socket_.shutdown(tcp::socket::shutdown_send, ignored);
         auto timer = std::make_shared<asio::steady_timer>(socket_.get_executor(), close_grace);
@@ -293,8 +375,9 @@ void C2sSession::close_with(std::string serialized_stream_error)
         return;
     }
     if (!stream_open_) {  // RFC 6120 §4.9.1.2: open the stream first to send the error
-        send_raw("<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
-                 "xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>");
+        send_raw(
+            "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+            "xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>");
     }
     send_raw(std::move(serialized_stream_error) + "</stream:stream>");
     closing_ = true;
@@ -311,7 +394,10 @@ void C2sSession::unbind()
     }
 }
 
-void C2sSession::fail(StreamError error) { close_with(serialize_stream_error(error)); }
+void C2sSession::fail(StreamError error)
+{
+    close_with(serialize_stream_error(error));
+}
 
 void C2sSession::on_stream_close()
 {

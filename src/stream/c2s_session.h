@@ -2,18 +2,18 @@
 // stream negotiation (STARTTLS §5, SASL §6, resource binding §7) before routing stanzas.
 #pragma once
 
+#include <array>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <array>
 #include <memory>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
+#include "net/tls_connection.h"
 #include "router/session.h"
 #include "stanza/stream_error.h"
 #include "stream/sasl.h"
@@ -67,6 +67,8 @@ private:
     boost::asio::awaitable<void> drain();
     boost::asio::awaitable<bool> start_tls();
     void flush();
+    /// Encrypts and sends tls_backlog_; completes the write when all of it is out.
+    void write_tls(std::size_t gathered);
     void on_written(boost::system::error_code ec, std::size_t count);
     void send_raw(std::string text);
     void finish_close();
@@ -85,11 +87,10 @@ private:
     ConnectionSet& connections_;
     tcp::socket socket_;
     boost::asio::ssl::context& tls_context_;
-    std::unique_ptr<boost::asio::ssl::stream<tcp::socket&>> tls_;
+    std::unique_ptr<net::TlsConnection> tls_;
     bool direct_tls_;
     std::string remote_address_;
     xml::StreamParser parser_;
-    std::unique_ptr<char[]> tls_buffer_;  // only once TLS is on
 
     // A gather write takes at most this many queued stanzas, so one huge backlog cannot
     // hold the thread for long.
@@ -99,12 +100,13 @@ private:
     std::vector<router::SharedBytes> writing_;  // in the current gather write
     std::size_t queued_bytes_ = 0;
     bool write_failed_ = false;
+    std::string tls_backlog_;  // the part of a TLS write the socket did not take yet
     boost::asio::steady_timer drained_;
 
     // stream state
     bool stream_open_ = false;
-    bool restart_ = false;         // SASL success: a new stream follows
-    bool starttls_ = false;        // <proceed/> sent: handshake next
+    bool restart_ = false;   // SASL success: a new stream follows
+    bool starttls_ = false;  // <proceed/> sent: handshake next
     bool closing_ = false;
     bool read_since_sweep_ = true;
     bool authenticated_ = false;

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "stanza/namespaces.h"
+#include "xml/parser_arena.h"
 
 namespace chorus::xml {
 
@@ -14,14 +15,15 @@ struct StreamParser::Impl {
     StreamParser& owner;
     StreamHandler& handler;
     ParserLimits limits;
+    ParserArena arena;  // all of expat's memory for this stream
     XML_Parser parser = nullptr;
     int depth = 0;
-    std::string default_ns;           // xmlns of the stream header (jabber:client)
-    Element stanza;                   // the stanza being built (depth 2)
-    std::vector<Element*> open;       // path of open elements below the stream
-    XML_Index mark = 0;               // byte index of the current stanza's start
-    XML_Index fed = 0;                // bytes fed since the parser was created
-    XML_Index stop_at = -1;           // byte index where pause() stopped parsing
+    std::string default_ns;      // xmlns of the stream header (jabber:client)
+    Element stanza;              // the stanza being built (depth 2)
+    std::vector<Element*> open;  // path of open elements below the stream
+    XML_Index mark = 0;          // byte index of the current stanza's start
+    XML_Index fed = 0;           // bytes fed since the parser was created
+    XML_Index stop_at = -1;      // byte index where pause() stopped parsing
     bool closed = false;
     // Namespace declarations of the stream header, to rebuild it after hibernate().
     std::vector<std::pair<std::string, std::string>> header_decls;
@@ -36,8 +38,12 @@ struct StreamParser::Impl {
     void free_parser()
     {
         if (parser) {
-            XML_ParserFree(parser);
+            {
+                ParserArena::Scope scope(arena);
+                XML_ParserFree(parser);
+            }
             parser = nullptr;
+            arena.release();
         }
     }
 
@@ -58,7 +64,10 @@ struct StreamParser::Impl {
 
     void make_parser()
     {
-        parser = XML_ParserCreateNS("UTF-8", '|');
+        {
+            ParserArena::Scope scope(arena);
+            parser = XML_ParserCreate_MM("UTF-8", ParserArena::suite(), "|");
+        }
         XML_SetUserData(parser, this);
         XML_SetElementHandler(parser, &Impl::start, &Impl::end);
         XML_SetCharacterDataHandler(parser, &Impl::chars);
@@ -95,6 +104,7 @@ struct StreamParser::Impl {
         const auto header = rebuilt_header();
         depth = 0;  // the rebuilt header opens the stream again, at depth 1
         priming = true;
+        ParserArena::Scope scope(arena);
         XML_Parse(parser, header.data(), static_cast<int>(header.size()), XML_FALSE);
         priming = false;
         fed = mark = static_cast<XML_Index>(header.size());
@@ -288,7 +298,11 @@ std::size_t StreamParser::feed(std::string_view data)
     }
     const XML_Index before = s.fed;
     s.fed += static_cast<XML_Index>(data.size());
-    const auto status = XML_Parse(s.parser, data.data(), static_cast<int>(data.size()), XML_FALSE);
+    XML_Status status;
+    {
+        ParserArena::Scope scope(s.arena);
+        status = XML_Parse(s.parser, data.data(), static_cast<int>(data.size()), XML_FALSE);
+    }
     if (status == XML_STATUS_ERROR) {
         if (error_ != ParseError::none || s.closed) {
             return data.size();
@@ -302,7 +316,7 @@ std::size_t StreamParser::feed(std::string_view data)
         // RFC 6120 §11.1: entity references other than the five predefined ones are
         // restricted XML (§4.9.3.18), not merely malformed.
         error_ = code == XML_ERROR_UNDEFINED_ENTITY ? ParseError::restricted_xml
-                                                   : ParseError::not_well_formed;
+                                                    : ParseError::not_well_formed;
         error_text_ = XML_ErrorString(code);
         return data.size();
     }
@@ -316,9 +330,9 @@ std::size_t StreamParser::feed(std::string_view data)
 bool StreamParser::hibernate()
 {
     auto& s = *impl_;
-    const bool streams_prefixed = std::any_of(
-        s.header_decls.begin(), s.header_decls.end(),
-        [](const auto& d) { return d.second == ns::streams && !d.first.empty(); });
+    const bool streams_prefixed =
+        std::any_of(s.header_decls.begin(), s.header_decls.end(),
+                    [](const auto& d) { return d.second == ns::streams && !d.first.empty(); });
     // Only between stanzas, with nothing buffered: then the rebuilt header restores all of
     // the state a new parser needs.
     if (!s.parser || s.depth != 1 || s.fed != s.mark || !streams_prefixed ||
@@ -335,6 +349,9 @@ void StreamParser::pause()
     XML_StopParser(impl_->parser, XML_FALSE);
 }
 
-void StreamParser::reset() { impl_->create(); }
+void StreamParser::reset()
+{
+    impl_->create();
+}
 
 }  // namespace chorus::xml
