@@ -1,12 +1,12 @@
 // Listener: accept loop spawning one C2sSession per connection.
 #include "net/listener.h"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "server/server.h"
 
@@ -17,7 +17,10 @@ using tcp = asio::ip::tcp;
 
 Listener::Listener(Server& server, stream::ConnectionSet& connections, asio::ssl::context& tls,
                    bool direct_tls)
-    : server_(server), connections_(connections), tls_(tls), direct_tls_(direct_tls),
+    : server_(server),
+      connections_(connections),
+      tls_(tls),
+      direct_tls_(direct_tls),
       acceptor_(server.io())
 {
 }
@@ -45,7 +48,10 @@ Result<void, std::string> Listener::open(const std::string& address, int port)
     return {};
 }
 
-void Listener::start() { asio::co_spawn(server_.io(), accept_loop(), asio::detached); }
+void Listener::start()
+{
+    asio::co_spawn(server_.io(), accept_loop(), asio::detached);
+}
 
 void Listener::stop()
 {

@@ -17,8 +17,8 @@ namespace chorus::net {
 
 class Listener {
 public:
-    Listener(Server& server, stream::ConnectionSet& connections,
-             boost::asio::ssl::context& tls, bool direct_tls);
+    Listener(Server& server, stream::ConnectionSet& connections, boost::asio::ssl::context& tls,
+             bool direct_tls);
     /// Binds and listens; port 0 picks a free port (see port()).
     Result<void, std::string> open(const std::string& address, int port);
     void start();

@@ -44,11 +44,12 @@ void ConnectionSet::sweep_idle()
     for (C2sSession* s : sessions_) {
         freed += s->sweep_idle() ? 1 : 0;
     }
-    if (freed > 0) {
-        // The freed parser memory sits between live sessions in the heap; give its pages
-        // back to the system, or the process keeps them for good.
+    if (freed > 0 || closed_since_sweep_ > 0) {
+        // What idle and closed sessions freed sits between live sessions in the heap; give
+        // its pages back to the system, or the process keeps them for good.
         malloc_trim(0);
     }
+    closed_since_sweep_ = 0;
 }
 
 bool C2sSession::sweep_idle()
@@ -191,6 +192,11 @@ asio::awaitable<void> C2sSession::run()
                 }
                 data = {};  // RFC 6120 §5.4.3.3: nothing may follow <starttls/> in the clear
             }
+        }
+        if (closing_) {
+            // The stream is over; a session lingering while its last bytes go out (and a
+            // crowd of them when many clients leave at once) should not hold a parser.
+            parser_.discard();
         }
         if (auto err = parser_.error(); err != xml::ParseError::none && !closing_) {
             StreamCondition c = StreamCondition::not_well_formed;

@@ -124,7 +124,11 @@ private:
 class ConnectionSet {
 public:
     void add(C2sSession* s) { sessions_.insert(s); }
-    void remove(C2sSession* s) { sessions_.erase(s); }
+    void remove(C2sSession* s)
+    {
+        sessions_.erase(s);
+        ++closed_since_sweep_;
+    }
     /// Counts a connection from address; false (and not counted) over the limit (0: none).
     bool admit(const std::string& address, int limit)
     {
@@ -154,6 +158,7 @@ public:
 private:
     std::unordered_set<C2sSession*> sessions_;
     std::unordered_map<std::string, int> per_address_;
+    std::size_t closed_since_sweep_ = 0;
 };
 
 }  // namespace chorus::stream

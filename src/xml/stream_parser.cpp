@@ -343,6 +343,12 @@ bool StreamParser::hibernate()
     return true;
 }
 
+void StreamParser::discard()
+{
+    impl_->free_parser();
+    impl_->closed = true;
+}
+
 void StreamParser::pause()
 {
     impl_->stop_at = impl_->event_end();

@@ -20,10 +20,10 @@ struct ParserLimits {
 /// Why parsing stopped; maps to RFC 6120 §4.9.3 stream error conditions.
 enum class ParseError {
     none,
-    not_well_formed,   // <not-well-formed/>
-    restricted_xml,    // DTD, entity declaration, comment, PI: <restricted-xml/>
-    policy_violation,  // a limit was exceeded: <policy-violation/>
-    invalid_namespace, // stream element not in the streams namespace
+    not_well_formed,    // <not-well-formed/>
+    restricted_xml,     // DTD, entity declaration, comment, PI: <restricted-xml/>
+    policy_violation,   // a limit was exceeded: <policy-violation/>
+    invalid_namespace,  // stream element not in the streams namespace
 };
 
 /// Receives parse events; Element ownership passes to the handler.
@@ -56,6 +56,9 @@ public:
     /// Frees expat's state (about 10 KiB) between stanzas of an idle stream; the next
     /// feed() rebuilds it. False (nothing done) when not between stanzas.
     bool hibernate();
+    /// The stream is over: frees expat's state for good; feed() ignores what follows.
+    /// Not from a handler.
+    void discard();
     ParseError error() const noexcept { return error_; }
     const std::string& error_text() const noexcept { return error_text_; }
 
