@@ -103,55 +103,83 @@ void C2sSession::start()
                    });
 }
 
-asio::awaitable<bool> C2sSession::read_some(std::string_view& data)
+C2sSession::ReadResult C2sSession::try_read(std::string_view& data)
 {
     // Reads go to the thread's buffer, so an idle session holds no read buffer at all.
-    // The bytes are parsed before the next suspension.
+    // The bytes are parsed before anything else runs.
     static thread_local std::array<char, shared_read_chunk> shared;
-    boost::system::error_code ec;
     std::size_t n = 0;
     if (tls_) {
-        for (;;) {
-            if (!tls_->has_pending()) {
-                std::tie(ec) =
-                    co_await socket_.async_wait(tcp::socket::wait_read, as_tuple(use_awaitable));
-                if (ec) {
-                    co_return false;
-                }
-            }
-            switch (tls_->read(shared.data(), shared.size(), n)) {
-                case net::TlsConnection::Io::done:
-                    data = std::string_view(shared.data(), n);
-                    co_return true;
-                case net::TlsConnection::Io::want_read:
-                    continue;
-                case net::TlsConnection::Io::want_write:  // a TLS 1.3 key update to answer
-                    std::tie(ec) = co_await socket_.async_wait(tcp::socket::wait_write,
-                                                               as_tuple(use_awaitable));
-                    if (ec) {
-                        co_return false;
-                    }
-                    continue;
-                case net::TlsConnection::Io::closed:
-                    co_return false;
-                case net::TlsConnection::Io::failed:
-                    spdlog::debug("TLS read from {} failed: {}", remote_address_, tls_->error());
-                    co_return false;
-            }
+        switch (tls_->read(shared.data(), shared.size(), n)) {
+            case net::TlsConnection::Io::done:
+                data = std::string_view(shared.data(), n);
+                return ReadResult::data;
+            case net::TlsConnection::Io::want_read:
+                return ReadResult::again_read;
+            case net::TlsConnection::Io::want_write:  // a TLS 1.3 key update to answer
+                return ReadResult::again_write;
+            case net::TlsConnection::Io::closed:
+                return ReadResult::end;
+            case net::TlsConnection::Io::failed:
+                spdlog::debug("TLS read from {} failed: {}", remote_address_, tls_->error());
+                return ReadResult::end;
         }
     }
+    boost::system::error_code ec;
+    n = socket_.read_some(asio::buffer(shared), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        return ReadResult::again_read;
+    }
+    if (ec) {
+        return ReadResult::end;  // EOF or reset: the peer left (not a server error)
+    }
+    data = std::string_view(shared.data(), n);
+    return ReadResult::data;
+}
+
+asio::awaitable<bool> C2sSession::read_some(std::string_view& data)
+{
+    auto wait = tcp::socket::wait_read;
+    bool ready = tls_ && tls_->has_pending();
     for (;;) {
-        std::tie(ec) = co_await socket_.async_wait(tcp::socket::wait_read, as_tuple(use_awaitable));
-        if (ec) {
-            co_return false;
+        if (!ready) {
+            auto [ec] = co_await socket_.async_wait(wait, as_tuple(use_awaitable));
+            if (ec) {
+                co_return false;
+            }
         }
-        n = socket_.read_some(asio::buffer(shared), ec);
-        if (ec == asio::error::would_block || ec == asio::error::try_again) {
-            continue;
+        switch (try_read(data)) {
+            case ReadResult::data:
+                co_return true;
+            case ReadResult::end:
+                co_return false;
+            case ReadResult::again_read:
+                wait = tcp::socket::wait_read;
+                break;
+            case ReadResult::again_write:
+                wait = tcp::socket::wait_write;
+                break;
         }
-        data = std::string_view(shared.data(), n);
-        co_return !ec;
+        ready = false;
     }
+}
+
+void C2sSession::report_parse_error()
+{
+    const auto err = parser_.error();
+    if (err == xml::ParseError::none || closing_) {
+        return;
+    }
+    StreamCondition c = StreamCondition::not_well_formed;
+    if (err == xml::ParseError::restricted_xml) {
+        c = StreamCondition::restricted_xml;
+    } else if (err == xml::ParseError::policy_violation) {
+        c = StreamCondition::policy_violation;
+    } else if (err == xml::ParseError::invalid_namespace) {
+        c = StreamCondition::invalid_namespace;
+    }
+    spdlog::debug("stream error from {}: {}", jid_.str(), parser_.error_text());
+    fail({c, parser_.error_text()});
 }
 
 asio::awaitable<void> C2sSession::run()
@@ -170,7 +198,7 @@ asio::awaitable<void> C2sSession::run()
         }
         std::string_view data;
         if (!co_await read_some(data)) {
-            break;  // EOF or reset: the peer left (not a server error)
+            break;
         }
         read_since_sweep_ = true;
         while (!data.empty() && !closing_) {
@@ -198,20 +226,61 @@ asio::awaitable<void> C2sSession::run()
             // crowd of them when many clients leave at once) should not hold a parser.
             parser_.discard();
         }
-        if (auto err = parser_.error(); err != xml::ParseError::none && !closing_) {
-            StreamCondition c = StreamCondition::not_well_formed;
-            if (err == xml::ParseError::restricted_xml) {
-                c = StreamCondition::restricted_xml;
-            } else if (err == xml::ParseError::policy_violation) {
-                c = StreamCondition::policy_violation;
-            } else if (err == xml::ParseError::invalid_namespace) {
-                c = StreamCondition::invalid_namespace;
-            }
-            spdlog::debug("stream error from {}: {}", jid_.str(), parser_.error_text());
-            fail({c, parser_.error_text()});
+        report_parse_error();
+        if (bound_ && !closing_) {
+            // Negotiation is over (no more STARTTLS or restarts): from here one small
+            // callback per read carries the session instead of this coroutine's frames,
+            // about 1.4 KiB less for every idle session.
+            arm_read();
+            co_return;
         }
     }
     finish_close();
+}
+
+void C2sSession::arm_read()
+{
+    auto self = shared_from_this();
+    if (!closing_ && queued_bytes_ > server_.config().limits.write_high_watermark) {
+        read_paused_ = true;  // a peer that does not read stops being read (backpressure)
+        return;
+    }
+    if (tls_ && tls_->has_pending()) {
+        asio::post(socket_.get_executor(), [self] { self->on_readable({}); });
+        return;
+    }
+    socket_.async_wait(tcp::socket::wait_read,
+                       [self](boost::system::error_code ec) { self->on_readable(ec); });
+}
+
+void C2sSession::on_readable(boost::system::error_code ec)
+{
+    if (ec) {
+        return finish_close();
+    }
+    std::string_view data;
+    switch (try_read(data)) {
+        case ReadResult::data:
+            break;
+        case ReadResult::again_read:
+            return arm_read();
+        case ReadResult::again_write:
+            socket_.async_wait(
+                tcp::socket::wait_write,
+                [self = shared_from_this()](boost::system::error_code e) { self->on_readable(e); });
+            return;
+        case ReadResult::end:
+            return finish_close();
+    }
+    read_since_sweep_ = true;
+    while (!data.empty() && !closing_ && parser_.error() == xml::ParseError::none) {
+        data.remove_prefix(parser_.feed(data));
+    }
+    if (closing_) {
+        parser_.discard();
+    }
+    report_parse_error();
+    arm_read();
 }
 
 asio::awaitable<bool> C2sSession::start_tls()
@@ -358,9 +427,17 @@ void C2sSession::on_written(boost::system::error_code ec, std::size_t count)
         drained_.cancel();
         boost::system::error_code ignored;
         socket_.close(ignored);
+        if (read_paused_) {  // no read is pending to notice the end
+            read_paused_ = false;
+            finish_close();
+        }
         return;
     }
     flush();
+    if (read_paused_ && queued_bytes_ <= server_.config().limits.write_high_watermark) {
+        read_paused_ = false;
+        arm_read();
+    }
     if (writing_.empty() && closing_) {
         if (tls_) {
             tls_->shutdown();

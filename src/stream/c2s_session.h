@@ -61,9 +61,17 @@ private:
     void on_stanza(xml::Element stanza) override;
     void on_stream_close() override;
 
+    enum class ReadResult { data, again_read, again_write, end };
+    /// Reads what the socket has without waiting; data views the thread's read buffer.
+    ReadResult try_read(std::string_view& data);
+    /// Until the stream is negotiated: STARTTLS, SASL and restarts read in a coroutine.
     boost::asio::awaitable<void> run();
     /// Reads what is there; data views bytes valid until the next suspension.
     boost::asio::awaitable<bool> read_some(std::string_view& data);
+    /// Once bound: each read is a callback that parses what came and waits again.
+    void arm_read();
+    void on_readable(boost::system::error_code ec);
+    void report_parse_error();
     boost::asio::awaitable<void> drain();
     boost::asio::awaitable<bool> start_tls();
     void flush();
@@ -109,6 +117,7 @@ private:
     bool starttls_ = false;  // <proceed/> sent: handshake next
     bool closing_ = false;
     bool read_since_sweep_ = true;
+    bool read_paused_ = false;  // backpressure: on_written resumes reading
     bool authenticated_ = false;
     bool bound_ = false;
     int auth_failures_ = 0;
