@@ -362,10 +362,6 @@ void C2sSession::flush()
     writing_.assign(std::make_move_iterator(queue_.begin()),
                     std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(take)));
     queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
-    // The buffer sequence is referenced by the write until it completes: a member.
-    for (std::size_t i = 0; i < take; ++i) {
-        gather_[i] = asio::buffer(*writing_[i]);
-    }
     if (tls_) {
         std::size_t gathered = 0;
         for (std::size_t i = 0; i < take; ++i) {
@@ -374,7 +370,7 @@ void C2sSession::flush()
         }
         return write_tls(gathered);
     }
-    asio::async_write(socket_, std::span(gather_.data(), take),
+    asio::async_write(socket_, GatherBuffers(writing_),
                       [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
                           self->on_written(ec, n);
                       });

@@ -27,6 +27,48 @@ namespace chorus::stream {
 
 class ConnectionSet;
 
+/// The stanzas of one gather write as an Asio buffer sequence, read in place (a session
+/// keeps no array of buffers for it).
+class GatherBuffers {
+public:
+    using Stanzas = std::vector<router::SharedBytes>;
+    class iterator {
+    public:
+        using iterator_category = std::bidirectional_iterator_tag;
+        using value_type = boost::asio::const_buffer;
+        using difference_type = std::ptrdiff_t;
+        using pointer = const value_type*;
+        using reference = value_type;
+
+        iterator() = default;
+        explicit iterator(Stanzas::const_iterator at) : at_(at) {}
+        value_type operator*() const { return boost::asio::buffer(**at_); }
+        iterator& operator++()
+        {
+            ++at_;
+            return *this;
+        }
+        iterator operator++(int) { return iterator(at_++); }
+        iterator& operator--()
+        {
+            --at_;
+            return *this;
+        }
+        iterator operator--(int) { return iterator(at_--); }
+        bool operator==(const iterator& other) const = default;
+
+    private:
+        Stanzas::const_iterator at_;
+    };
+
+    explicit GatherBuffers(const Stanzas& stanzas) : stanzas_(&stanzas) {}
+    iterator begin() const { return iterator(stanzas_->begin()); }
+    iterator end() const { return iterator(stanzas_->end()); }
+
+private:
+    const Stanzas* stanzas_;
+};
+
 class C2sSession final : public router::Session,
                          public xml::StreamHandler,
                          public std::enable_shared_from_this<C2sSession> {
@@ -103,7 +145,6 @@ private:
     // A gather write takes at most this many queued stanzas, so one huge backlog cannot
     // hold the thread for long.
     static constexpr std::size_t max_gather = 16;
-    std::array<boost::asio::const_buffer, max_gather> gather_;
     std::vector<router::SharedBytes> queue_;    // waiting to be written
     std::vector<router::SharedBytes> writing_;  // in the current gather write
     std::size_t queued_bytes_ = 0;

@@ -26,7 +26,7 @@ struct alignas(16) Header {
 // and should go back as soon as expat lets go of it.
 constexpr std::size_t max_small = 4096;
 // Chunks kept per thread for the next parser; a burst of logins beyond this unmaps.
-constexpr std::size_t cached_chunks_max = 64;
+constexpr std::size_t cached_chunks_max = 16;
 
 thread_local ParserArena* current = nullptr;
 
