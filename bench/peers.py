@@ -1,9 +1,8 @@
 # bench/peers.py: the three servers of bench/side-by-side (chorusd, Prosody 0.12, ejabberd 23.01):
-# generated configurations, start and stop by PID, account creation for Chorus.
+# generated configurations, start and stop by PID, the open-files limit they inherit.
 """Server control for bench/side-by-side. Every process started here is remembered by PID and
 stopped by PID (SIGTERM, then SIGKILL after a grace period); nothing is stopped by name."""
 
-import concurrent.futures
 import os
 import pwd
 import resource
@@ -11,7 +10,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 
 _running = []  # every Server whose process is up, for stop_all()
@@ -19,6 +17,15 @@ _running = []  # every Server whose process is up, for stop_all()
 
 def nofile_limit():
     return resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+
+
+def raise_nofile_limit():
+    """Raises this process's soft open-files limit to the hard one; the servers and chorus-bench
+    inherit it. Returns the new soft limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return hard
 
 
 def make_certificate(work):
@@ -82,7 +89,7 @@ class Server:
         self.process = None
         self.log_file = os.path.join(self.dir, "stdout.log")
 
-    def prepare(self, accounts, password):
+    def prepare(self):
         pass
 
     def command(self):
@@ -127,7 +134,7 @@ class Prosody(Server):
     name = "prosody"
     start_seconds = 30
 
-    def prepare(self, accounts, password):
+    def prepare(self):
         certs = os.path.join(self.dir, "certs")
         os.makedirs(certs, exist_ok=True)
         shutil.copy(self.cert, os.path.join(certs, "localhost.crt"))
@@ -172,7 +179,7 @@ class Ejabberd(Server):
     name = "ejabberd"
     start_seconds = 90
 
-    def prepare(self, accounts, password):
+    def prepare(self):
         os.makedirs(os.path.join(self.dir, "spool"), exist_ok=True)
         pem = os.path.join(self.dir, "ejabberd.pem")
         with open(pem, "w") as out:
@@ -248,7 +255,8 @@ modules:
 
     def command(self):
         # What `ejabberdctl foreground` runs, minus Erlang distribution (no epmd daemon):
-        # erl execs beam.smp, so the PID we hold is the server's.
+        # erl execs beam.smp, so the PID we hold is the server's. ERL_MAX_PORTS (a port per
+        # socket) and +P (processes) stay above the 19,000 sessions of the largest idle run.
         return ["setpriv", "--reuid=ejabberd", "--regid=ejabberd", "--init-groups", "env",
                 f"HOME={self.dir}", f"EJABBERD_CONFIG_PATH={self.config}",
                 f"EJABBERD_LOG_PATH={self.dir}/ejabberd.log",
@@ -262,7 +270,7 @@ class Chorus(Server):
     name = "chorus"
     start_seconds = 30
 
-    def prepare(self, accounts, password):
+    def prepare(self):
         self.data = os.path.join(self.dir, "data")
         os.makedirs(self.data, exist_ok=True)
         self.config = os.path.join(self.dir, "chorusd.toml")
@@ -271,6 +279,9 @@ class Chorus(Server):
 domains = ["localhost"]
 data_dir = "{self.data}"
 log_level = "warn"
+# Accounts come by in-band registration, as on the peers (and far faster than one chorusctl
+# process per account).
+allow_registration = true
 
 [c2s]
 bind = "127.0.0.1"
@@ -290,25 +301,6 @@ max_connections_per_ip = 0
             if self.args.chorus_config_extra:
                 with open(self.args.chorus_config_extra) as extra:
                     f.write("\n" + extra.read())
-        self._add_users(accounts, password)
-
-    def _add_users(self, accounts, password):
-        # chorusctl reads the password from stdin; a few in parallel, before chorusd starts.
-        def add(n):
-            jid = f"bench{n:04d}@localhost"
-            done = subprocess.run([self.args.chorusctl, "--config", self.config,
-                                   "--data-dir", self.data, "adduser", jid],
-                                  input=password + "\n", capture_output=True, text=True,
-                                  timeout=60)
-            return jid, done.returncode, done.stderr.strip()
-
-        started = time.monotonic()
-        with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
-            for jid, status, err in pool.map(add, range(1, accounts + 1)):
-                if status != 0 and "exist" not in err.lower():
-                    raise RuntimeError(f"chorusctl adduser {jid} failed ({status}): {err}")
-        print(f"side-by-side: chorus: {accounts} accounts by chorusctl in "
-              f"{time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
 
     def command(self):
         return [self.args.chorusd, "--config", self.config, "--data-dir", self.data]
