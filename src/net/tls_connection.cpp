@@ -64,10 +64,12 @@ TlsConnection::Io TlsConnection::read(char* buffer, std::size_t capacity, std::s
 {
     ERR_clear_error();
     const int ret = SSL_read_ex(ssl_, buffer, capacity, &count);
+    starved_ = false;
     if (ret == 1) {
         return Io::done;
     }
     const Io io = outcome(ret);
+    starved_ = io == Io::want_read;
     if (io == Io::closed || io == Io::failed) {
         // The stream is over but the session lingers while its last bytes go out; without
         // this it would keep a 17 KiB record buffer meanwhile.
@@ -85,7 +87,10 @@ TlsConnection::Io TlsConnection::write(const char* data, std::size_t size, std::
 
 bool TlsConnection::has_pending() const
 {
-    return SSL_has_pending(ssl_) == 1;
+    // SSL_has_pending() also counts the first bytes of a record still arriving. After a
+    // read() that wanted more, only the socket can complete it: a caller that read again
+    // without waiting would spin until the peer sent the rest (a bound session, forever).
+    return !starved_ && SSL_has_pending(ssl_) == 1;
 }
 
 void TlsConnection::shutdown()

@@ -42,6 +42,7 @@ private:
 
     SSL* ssl_;
     std::string error_;
+    bool starved_ = false;  // the last read() wanted bytes the socket has not brought yet
 };
 
 }  // namespace chorus::net
