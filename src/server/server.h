@@ -13,6 +13,7 @@
 #include "router/session_table.h"
 #include "server/hooks.h"
 #include "server/iq_dispatcher.h"
+#include "server/read_gate.h"
 #include "storage/accounts.h"
 
 namespace chorus::storage::sqlite {
@@ -55,6 +56,7 @@ public:
     IqDispatcher& iq() noexcept { return iq_; }
     Hooks& hooks() noexcept { return hooks_; }
     DiscoRegistry& disco() noexcept { return disco_; }
+    ReadGate& read_gate() noexcept { return read_gate_; }
     bool is_local_domain(std::string_view domain) const noexcept;
     /// A fresh unique id for server-generated stanzas.
     std::string next_id();
@@ -70,6 +72,7 @@ private:
     IqDispatcher iq_;
     Hooks hooks_;
     DiscoRegistry disco_;
+    ReadGate read_gate_;
     std::vector<std::unique_ptr<modules::ModuleContext>> modules_;
     std::uint64_t id_counter_ = 0;
 };

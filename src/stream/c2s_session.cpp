@@ -245,6 +245,10 @@ void C2sSession::arm_read()
         read_paused_ = true;  // a peer that does not read stops being read (backpressure)
         return;
     }
+    if (!closing_ && !server_.read_gate().is_open()) {
+        server_.read_gate().wait([self] { self->arm_read(); });
+        return;
+    }
     if (tls_ && tls_->has_pending()) {
         asio::post(socket_.get_executor(), [self] { self->on_readable({}); });
         return;

@@ -3,6 +3,7 @@
 #include "modules/mam/mam.h"
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
 #include <unordered_map>
@@ -19,8 +20,18 @@
 namespace chorus::modules::mam {
 namespace {
 
+// Messages waiting for the archive writer beyond which the server stops reading stanzas,
+// and the level at which it reads again (ReadGate); checked every few hundred appends.
+constexpr std::size_t backlog_high = 16384;
+constexpr std::size_t backlog_low = 4096;
+constexpr std::uint32_t backlog_check_every = 256;
+constexpr auto backlog_poll = std::chrono::milliseconds(2);
+
 struct State {
     std::unique_ptr<storage::sqlite::SqliteArchive> archive;
+    std::unique_ptr<boost::asio::steady_timer> backlog_timer;  // polls while reads are held
+    std::uint32_t appends_since_check = 0;
+    bool holding_reads = false;
     std::unique_ptr<storage::sqlite::SqliteRoster> roster;
     std::int64_t last_id = 0;
     const Clock* clock = nullptr;
@@ -47,6 +58,39 @@ struct State {
     /// Ids grow with time and never repeat, also across restarts and clock steps back.
     std::int64_t next_id() { return last_id = std::max(last_id + 1, now_us()); }
 };
+
+// While the writer is behind, reads stay held; polled, as the writer thread cannot post
+// to the I/O thread through the storage interface.
+void watch_backlog(const std::shared_ptr<State>& st, ReadGate& gate)
+{
+    if (st->archive->backlog() <= backlog_low) {
+        st->holding_reads = false;
+        gate.release();
+        return;
+    }
+    st->backlog_timer->expires_after(backlog_poll);
+    st->backlog_timer->async_wait(
+        [weak = std::weak_ptr<State>(st), &gate](boost::system::error_code ec) {
+            auto st = weak.lock();
+            if (st && st->archive && !ec) {
+                watch_backlog(st, gate);
+            }
+        });
+}
+
+void check_backlog(const std::shared_ptr<State>& st, ReadGate& gate)
+{
+    if (++st->appends_since_check < backlog_check_every || st->holding_reads) {
+        return;
+    }
+    st->appends_since_check = 0;
+    if (st->archive->backlog() >= backlog_high) {
+        spdlog::debug("mam: archive writer behind; reading paused");
+        st->holding_reads = true;
+        gate.hold();
+        watch_backlog(st, gate);
+    }
+}
 
 bool contains(const std::vector<std::string>& list, std::string_view jid)
 {
@@ -97,7 +141,8 @@ std::string result_message(const storage::ArchivedMessage& m, const Jid& to,
     out += "'><delay xmlns='";
     out += ns::delay;
     out += "' stamp='";
-    out += format_xep82(std::chrono::system_clock::time_point(std::chrono::microseconds(m.stamp_us)));
+    out +=
+        format_xep82(std::chrono::system_clock::time_point(std::chrono::microseconds(m.stamp_us)));
     out += "'/>";
     // The same stanza-id every live copy carried (ROUTING.md: every copy, one id).
     append_qualified(with_stanza_id(m.stanza, id, m.owner), out);
@@ -145,7 +190,8 @@ IqResult query(State& st, IqRequest& r)
         set.add_child("first", std::string(ns::rsm))
             .set_attr("index", std::to_string(page.first_index))
             .add_text(format_archive_id(page.items.front().id));
-        set.add_child("last", std::string(ns::rsm)).add_text(format_archive_id(page.items.back().id));
+        set.add_child("last", std::string(ns::rsm))
+            .add_text(format_archive_id(page.items.back().id));
     }
     set.add_child("count", std::string(ns::rsm)).add_text(std::to_string(page.count));
     return IqResult::with(std::move(fin));
@@ -188,7 +234,8 @@ IqResult prefs(State& st, IqRequest& r, bool set)
         return StanzaError::bad_request("default must be always, never or roster");
     }
     for (const auto& list : r.payload().nodes()) {
-        if (list.is_text() || list.ns() != ns::mam || (list.name() != "always" && list.name() != "never")) {
+        if (list.is_text() || list.ns() != ns::mam ||
+            (list.name() != "always" && list.name() != "never")) {
             continue;
         }
         for (const auto& j : list.nodes()) {
@@ -228,52 +275,66 @@ IqResult metadata(State& st, IqRequest& r)
 
 ModuleSpec spec()
 {
-    return {.name = "mam", .xeps = {{313, "1.1.1"}, {359, "0.7.0"}, {59, "1.0"}},
-            .depends = {"disco"},
-            .attach = [](ModuleContext& ctx) {
-                auto& server = ctx.server();
-                auto writer = storage::sqlite::Database::open(server.config().data_dir);
-                if (!writer) {
-                    spdlog::error("mam: cannot open the archive writer: {}", writer.error().message);
-                    return;
+    return {
+        .name = "mam",
+        .xeps = {{313, "1.1.1"}, {359, "0.7.0"}, {59, "1.0"}},
+        .depends = {"disco"},
+        .attach = [](ModuleContext& ctx) {
+            auto& server = ctx.server();
+            auto writer = storage::sqlite::Database::open(server.config().data_dir);
+            if (!writer) {
+                spdlog::error("mam: cannot open the archive writer: {}", writer.error().message);
+                return;
+            }
+            auto st = std::make_shared<State>();
+            st->archive =
+                std::make_unique<storage::sqlite::SqliteArchive>(server.db(), std::move(*writer));
+            st->roster = std::make_unique<storage::sqlite::SqliteRoster>(server.db());
+            st->last_id = st->archive->max_id();
+            st->clock = &server.clock();
+            const auto& d = server.config().mam_default;
+            st->server_default = d == "never"    ? storage::ArchiveDefault::never
+                                 : d == "roster" ? storage::ArchiveDefault::roster
+                                                 : storage::ArchiveDefault::always;
+            st->backlog_timer = std::make_unique<boost::asio::steady_timer>(server.io());
+            ctx.on_unload([st, &gate = server.read_gate()] {
+                st->backlog_timer.reset();
+                if (st->holding_reads) {
+                    st->holding_reads = false;
+                    gate.release();
                 }
-                auto st = std::make_shared<State>();
-                st->archive = std::make_unique<storage::sqlite::SqliteArchive>(server.db(),
-                                                                                std::move(*writer));
-                st->roster = std::make_unique<storage::sqlite::SqliteRoster>(server.db());
-                st->last_id = st->archive->max_id();
-                st->clock = &server.clock();
-                const auto& d = server.config().mam_default;
-                st->server_default = d == "never"    ? storage::ArchiveDefault::never
-                                     : d == "roster" ? storage::ArchiveDefault::roster
-                                                     : storage::ArchiveDefault::always;
-                ctx.on_unload([st] { st->archive.reset(); });
-                for (auto where : {Disco::server, Disco::account}) {
-                    ctx.add_feature(ns::mam, where);
-                    ctx.add_feature(ns::mam_extended, where);
-                    ctx.add_feature(ns::sid, where);
-                }
-                ctx.provide(&Hooks::archive,
-                            [st](const Jid& owner, std::string_view with, std::string_view bytes,
-                                 bool outgoing, bool reaches_imng) -> std::optional<ArchiveRef> {
-                                if (!wanted(*st, owner, with, reaches_imng)) {
-                                    return std::nullopt;
-                                }
-                                const auto id = st->next_id();
-                                st->archive->append({id, owner.str(), std::string(with), st->now_us(),
-                                                     outgoing, std::string(bytes)});
-                                return ArchiveRef{format_archive_id(id)};
-                            });
-                auto on = [&](IqType t, std::string_view el, auto fn) {
-                    ctx.on_iq(t, ns::mam, el, [st, fn](IqRequest& r) { return fn(*st, r); },
-                              Addressee::account);
-                };
-                on(IqType::set, "query", [](State& s, IqRequest& r) { return query(s, r); });
-                on(IqType::get, "query", [](State&, IqRequest&) { return IqResult::with(query_form()); });
-                on(IqType::get, "prefs", [](State& s, IqRequest& r) { return prefs(s, r, false); });
-                on(IqType::set, "prefs", [](State& s, IqRequest& r) { return prefs(s, r, true); });
-                on(IqType::get, "metadata", [](State& s, IqRequest& r) { return metadata(s, r); });
-            }};
+                st->archive.reset();
+            });
+            for (auto where : {Disco::server, Disco::account}) {
+                ctx.add_feature(ns::mam, where);
+                ctx.add_feature(ns::mam_extended, where);
+                ctx.add_feature(ns::sid, where);
+            }
+            ctx.provide(&Hooks::archive,
+                        [st, &gate = server.read_gate()](
+                            const Jid& owner, std::string_view with, std::string_view bytes,
+                            bool outgoing, bool reaches_imng) -> std::optional<ArchiveRef> {
+                            if (!wanted(*st, owner, with, reaches_imng)) {
+                                return std::nullopt;
+                            }
+                            const auto id = st->next_id();
+                            st->archive->append({id, owner.str(), std::string(with), st->now_us(),
+                                                 outgoing, std::string(bytes)});
+                            check_backlog(st, gate);
+                            return ArchiveRef{format_archive_id(id)};
+                        });
+            auto on = [&](IqType t, std::string_view el, auto fn) {
+                ctx.on_iq(
+                    t, ns::mam, el, [st, fn](IqRequest& r) { return fn(*st, r); },
+                    Addressee::account);
+            };
+            on(IqType::set, "query", [](State& s, IqRequest& r) { return query(s, r); });
+            on(IqType::get, "query",
+               [](State&, IqRequest&) { return IqResult::with(query_form()); });
+            on(IqType::get, "prefs", [](State& s, IqRequest& r) { return prefs(s, r, false); });
+            on(IqType::set, "prefs", [](State& s, IqRequest& r) { return prefs(s, r, true); });
+            on(IqType::get, "metadata", [](State& s, IqRequest& r) { return metadata(s, r); });
+        }};
 }
 
 }  // namespace chorus::modules::mam

@@ -223,6 +223,12 @@ void SqliteArchive::run_writer()
     }
 }
 
+std::size_t SqliteArchive::backlog()
+{
+    std::lock_guard lock(mutex_);
+    return static_cast<std::size_t>(appended_ - committed_count_);
+}
+
 void SqliteArchive::flush()
 {
     std::unique_lock lock(mutex_);
