@@ -56,6 +56,10 @@ bool C2sSession::sweep_idle()
 {
     const bool idle = !read_since_sweep_;
     read_since_sweep_ = false;
+    if (idle && queue_.empty() && writing_.empty()) {
+        queue_.shrink_to_fit();  // capacity left from the login's replies
+        writing_.shrink_to_fit();
+    }
     return idle && parser_.hibernate();
 }
 
@@ -76,7 +80,6 @@ C2sSession::C2sSession(Server& server, ConnectionSet& connections, tcp::socket s
       direct_tls_(direct_tls),
       remote_address_(std::move(remote_address)),
       parser_(*this, parser_limits(server.config().limits)),
-      drained_(socket_.get_executor()),
       id_(++next_session_id)
 {
     connections_.add(this);
@@ -231,6 +234,7 @@ asio::awaitable<void> C2sSession::run()
             // Negotiation is over (no more STARTTLS or restarts): from here one small
             // callback per read carries the session instead of this coroutine's frames,
             // about 1.4 KiB less for every idle session.
+            drained_.reset();
             arm_read();
             co_return;
         }
@@ -318,8 +322,11 @@ asio::awaitable<bool> C2sSession::start_tls()
 asio::awaitable<void> C2sSession::drain()
 {
     while ((!writing_.empty() || !queue_.empty()) && !write_failed_) {
-        drained_.expires_at(asio::steady_timer::time_point::max());
-        co_await drained_.async_wait(as_tuple(use_awaitable));
+        if (!drained_) {
+            drained_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
+        }
+        drained_->expires_at(asio::steady_timer::time_point::max());
+        co_await drained_->async_wait(as_tuple(use_awaitable));
     }
 }
 
@@ -335,7 +342,18 @@ void C2sSession::send_bytes(router::SharedBytes bytes)
         // bound; it is disconnected (its IM-NG copies are in the archive).
         queue_.clear();
         queued_bytes_ = 0;
-        return fail({StreamCondition::policy_violation, "Too much unread data"});
+        fail({StreamCondition::policy_violation, "Too much unread data"});
+        // The error waits behind the write in progress, which a peer that reads nothing
+        // never completes: past close_grace the connection goes without it (closing the
+        // socket ends that write and the read wait, which releases the session).
+        auto timer = std::make_shared<asio::steady_timer>(socket_.get_executor(), close_grace);
+        timer->async_wait([weak = weak_from_this(), timer](boost::system::error_code) {
+            if (auto self = weak.lock()) {
+                boost::system::error_code ignored;
+                self->socket_.close(ignored);
+            }
+        });
+        return;
     }
     if (writing_.empty()) {
         // Deliveries made while routing one read coalesce into one write: flush after the
@@ -359,7 +377,9 @@ void C2sSession::flush()
 {
     writing_.clear();
     if (queue_.empty() || write_failed_) {
-        drained_.cancel();
+        if (drained_) {
+            drained_->cancel();
+        }
         return;
     }
     const std::size_t take = std::min(queue_.size(), max_gather);
@@ -424,7 +444,9 @@ void C2sSession::on_written(boost::system::error_code ec, std::size_t count)
         write_failed_ = true;
         queue_.clear();
         writing_.clear();
-        drained_.cancel();
+        if (drained_) {
+            drained_->cancel();
+        }
         boost::system::error_code ignored;
         socket_.close(ignored);
         if (read_paused_) {  // no read is pending to notice the end

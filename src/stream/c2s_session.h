@@ -150,7 +150,7 @@ private:
     std::size_t queued_bytes_ = 0;
     bool write_failed_ = false;
     std::string tls_backlog_;  // the part of a TLS write the socket did not take yet
-    boost::asio::steady_timer drained_;
+    std::unique_ptr<boost::asio::steady_timer> drained_;  // only while negotiating
 
     // stream state
     bool stream_open_ = false;
