@@ -282,6 +282,7 @@ log_level = "warn"
 # Accounts come by in-band registration, as on the peers (and far faster than one chorusctl
 # process per account).
 allow_registration = true
+mam_default = "{self.args.chorus_mam_default}"
 
 [c2s]
 bind = "127.0.0.1"
