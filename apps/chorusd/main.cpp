@@ -1,4 +1,5 @@
 // chorusd: the Chorus XMPP server (RFC 6120/6121 + XEP-0409 IM Routing-NG).
+#include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -6,7 +7,6 @@
 #include <csignal>
 #include <fstream>
 #include <iostream>
-#include <spdlog/spdlog.h>
 
 #include "base/config.h"
 #include "net/listener.h"
@@ -56,15 +56,16 @@ int serve(chorus::Config config, const std::string& ready_file)
                  config.bind_address, c2s_port,
                  tls_port ? fmt::format(" and :{} (direct TLS)", tls_port) : "");
     if (!ready_file.empty()) {  // tests read the ports chosen for port 0 from here
-        std::ofstream(ready_file + ".tmp") << "{\"c2s\": " << c2s_port
-                                           << ", \"direct_tls\": " << tls_port << "}\n";
+        std::ofstream(ready_file + ".tmp")
+            << "{\"c2s\": " << c2s_port << ", \"direct_tls\": " << tls_port << "}\n";
         std::rename((ready_file + ".tmp").c_str(), ready_file.c_str());
     }
 
-    // Idle sessions give their parser memory back every few seconds (about 10 KiB each).
+    // Idle sessions give their parser memory back (about 10 KiB each) a second or two after
+    // their last stanza.
     asio::steady_timer sweeper(io);
     std::function<void()> sweep = [&] {
-        sweeper.expires_after(std::chrono::seconds(2));
+        sweeper.expires_after(chorus::stream::ConnectionSet::sweep_period);
         sweeper.async_wait([&](boost::system::error_code ec) {
             if (!ec) {
                 connections.sweep_idle();

@@ -1,9 +1,8 @@
 // C2sSession I/O: the read loop, gather writes, STARTTLS and closing (RFC 6120 §4, §5).
 #include "stream/c2s_session.h"
 
-#include <malloc.h>
-
 #include <spdlog/spdlog.h>
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -38,20 +37,6 @@ xml::ParserLimits parser_limits(const Limits& l)
 }
 }  // namespace
 
-void ConnectionSet::sweep_idle()
-{
-    std::size_t freed = 0;
-    for (C2sSession* s : sessions_) {
-        freed += s->sweep_idle() ? 1 : 0;
-    }
-    if (freed > 0 || closed_since_sweep_ > 0) {
-        // What idle and closed sessions freed sits between live sessions in the heap; give
-        // its pages back to the system, or the process keeps them for good.
-        malloc_trim(0);
-    }
-    closed_since_sweep_ = 0;
-}
-
 bool C2sSession::sweep_idle()
 {
     const bool idle = !read_since_sweep_;
@@ -61,14 +46,6 @@ bool C2sSession::sweep_idle()
         writing_.shrink_to_fit();
     }
     return idle && parser_.hibernate();
-}
-
-void ConnectionSet::close_all(StreamError error)
-{
-    const std::vector<C2sSession*> copy(sessions_.begin(), sessions_.end());
-    for (C2sSession* s : copy) {
-        s->fail(error);
-    }
 }
 
 C2sSession::C2sSession(Server& server, ConnectionSet& connections, tcp::socket socket,

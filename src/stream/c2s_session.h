@@ -2,20 +2,18 @@
 // stream negotiation (STARTTLS §5, SASL §6, resource binding §7) before routing stanzas.
 #pragma once
 
-#include <array>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <string>
-#include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "net/tls_connection.h"
 #include "router/session.h"
 #include "stanza/stream_error.h"
+#include "stream/connection_set.h"
 #include "stream/sasl.h"
 #include "xml/stream_parser.h"
 
@@ -168,47 +166,8 @@ private:
     Jid jid_;
     router::SessionFlags flags_;
     std::uint64_t id_;
-};
-
-/// Every open connection, for shutdown (<system-shutdown/>) and counting.
-class ConnectionSet {
-public:
-    void add(C2sSession* s) { sessions_.insert(s); }
-    void remove(C2sSession* s)
-    {
-        sessions_.erase(s);
-        ++closed_since_sweep_;
-    }
-    /// Counts a connection from address; false (and not counted) over the limit (0: none).
-    bool admit(const std::string& address, int limit)
-    {
-        auto& n = per_address_[address];
-        if (limit > 0 && n >= limit) {
-            if (n == 0) {
-                per_address_.erase(address);
-            }
-            return false;
-        }
-        ++n;
-        return true;
-    }
-    void release(const std::string& address)
-    {
-        auto it = per_address_.find(address);
-        if (it != per_address_.end() && --it->second <= 0) {
-            per_address_.erase(it);
-        }
-    }
-    std::size_t size() const noexcept { return sessions_.size(); }
-    /// Closes every connection with the given stream error.
-    void close_all(StreamError error);
-    /// Lets idle sessions free their parser state (see C2sSession::sweep_idle).
-    void sweep_idle();
-
-private:
-    std::unordered_set<C2sSession*> sessions_;
-    std::unordered_map<std::string, int> per_address_;
-    std::size_t closed_since_sweep_ = 0;
+    std::size_t connection_slot_ = 0;  // index in ConnectionSet
+    friend class ConnectionSet;
 };
 
 }  // namespace chorus::stream
