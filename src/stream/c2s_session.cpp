@@ -144,8 +144,13 @@ asio::awaitable<bool> C2sSession::read_some(std::string_view& data)
     }
 }
 
-void C2sSession::report_parse_error()
+void C2sSession::after_feed()
 {
+    if (closing_) {
+        // The stream is over; a session lingering while its last bytes go out (and a
+        // crowd of them when many clients leave at once) should not hold a parser.
+        parser_.discard();
+    }
     const auto err = parser_.error();
     if (err == xml::ParseError::none || closing_) {
         return;
@@ -201,12 +206,7 @@ asio::awaitable<void> C2sSession::run()
                 data = {};  // RFC 6120 §5.4.3.3: nothing may follow <starttls/> in the clear
             }
         }
-        if (closing_) {
-            // The stream is over; a session lingering while its last bytes go out (and a
-            // crowd of them when many clients leave at once) should not hold a parser.
-            parser_.discard();
-        }
-        report_parse_error();
+        after_feed();
         if (bound_ && !closing_) {
             // Negotiation is over (no more STARTTLS or restarts): from here one small
             // callback per read carries the session instead of this coroutine's frames,
@@ -221,21 +221,22 @@ asio::awaitable<void> C2sSession::run()
 
 void C2sSession::arm_read()
 {
-    auto self = shared_from_this();
     if (!closing_ && queued_bytes_ > server_.config().limits.write_high_watermark) {
         read_paused_ = true;  // a peer that does not read stops being read (backpressure)
         return;
     }
+    auto self = shared_from_this();
     if (!closing_ && !server_.read_gate().is_open()) {
-        server_.read_gate().wait([self] { self->arm_read(); });
+        server_.read_gate().wait([self = std::move(self)] { self->arm_read(); });
         return;
     }
     if (tls_ && tls_->has_pending()) {
-        asio::post(socket_.get_executor(), [self] { self->on_readable({}); });
+        asio::post(socket_.get_executor(), [self = std::move(self)] { self->on_readable({}); });
         return;
     }
-    socket_.async_wait(tcp::socket::wait_read,
-                       [self](boost::system::error_code ec) { self->on_readable(ec); });
+    socket_.async_wait(
+        tcp::socket::wait_read,
+        [self = std::move(self)](boost::system::error_code ec) { self->on_readable(ec); });
 }
 
 void C2sSession::on_readable(boost::system::error_code ec)
@@ -261,10 +262,7 @@ void C2sSession::on_readable(boost::system::error_code ec)
     while (!data.empty() && !closing_ && parser_.error() == xml::ParseError::none) {
         data.remove_prefix(parser_.feed(data));
     }
-    if (closing_) {
-        parser_.discard();
-    }
-    report_parse_error();
+    after_feed();
     arm_read();
 }
 

@@ -111,7 +111,8 @@ private:
     /// Once bound: each read is a callback that parses what came and waits again.
     void arm_read();
     void on_readable(boost::system::error_code ec);
-    void report_parse_error();
+    /// After feeding a read: frees the parser of a finished stream, answers a parse error.
+    void after_feed();
     boost::asio::awaitable<void> drain();
     boost::asio::awaitable<bool> start_tls();
     void flush();
