@@ -68,7 +68,8 @@ void Router::from_session(Session& sender, xml::Element stanza)
     if (auto to_attr = stanza.attr("to"); !to_attr.empty()) {
         to = parse_to(to_attr);
         if (!to) {
-            return bounce(stanza, StanzaError::jid_malformed("The 'to' address is not a valid JID"));
+            return bounce(stanza,
+                          StanzaError::jid_malformed("The 'to' address is not a valid JID"));
         }
     }
     if (server_.hooks().stanza_out.run(sender, stanza) == modules::Verdict::stop) {
@@ -116,7 +117,7 @@ void Router::message_from_session(Session& sender, xml::Element msg, const Jid& 
             if (d.form == CopyForm::reflection) {
                 if (!reflection) {  // XEP-0409: the archived version, once for the whole set
                     reflection = std::make_shared<const std::string>(
-                        ref ? with_stanza_id(bytes, ref->id, owner.str()) : bytes);
+                        ref ? with_stanza_id(bytes, ref->id(), owner.str()) : bytes);
                 }
                 d.session->send_bytes(reflection);
             } else {
@@ -175,16 +176,15 @@ void Router::deliver_message(const Jid& to, xml::Element msg, std::string bytes)
                                       plan.reaches_imng);
     }
     if (ref) {  // the archived form, once: every copy below carries the same stanza-id
-        bytes = with_stanza_id(bytes, ref->id, owner.str());
+        bytes = with_stanza_id(bytes, ref->id(), owner.str());
     }
-    router::SharedBytes as_sent;
+    // Shared by every copy as sent, and read by the other forms: never copied.
+    const router::SharedBytes as_sent = std::make_shared<const std::string>(std::move(bytes));
+    const std::string_view sent = *as_sent;
     router::SharedBytes to_bare;
     for (const auto& d : plan.deliveries) {
         switch (d.form) {
             case CopyForm::as_sent:
-                if (!as_sent) {
-                    as_sent = std::make_shared<const std::string>(bytes);
-                }
                 d.session->send_bytes(as_sent);
                 break;
             case CopyForm::to_bare:
@@ -193,24 +193,26 @@ void Router::deliver_message(const Jid& to, xml::Element msg, std::string bytes)
                     copy.set_attr("to", owner.str());
                     auto b = serialize_stanza(copy);
                     to_bare = std::make_shared<const std::string>(
-                        ref ? with_stanza_id(b, ref->id, owner.str()) : std::move(b));
+                        ref ? with_stanza_id(b, ref->id(), owner.str()) : std::move(b));
                 }
                 d.session->send_bytes(to_bare);
                 break;
             case CopyForm::carbon_received:
                 d.session->send_bytes(std::make_shared<const std::string>(
-                    carbon_copy(bytes, "received", owner.str(), d.session->jid().str())));
+                    carbon_copy(sent, "received", owner.str(), d.session->jid().str())));
                 break;
             case CopyForm::carbon_sent:
-            case CopyForm::reflection: break;  // outbound forms only
+            case CopyForm::reflection:
+                break;  // outbound forms only
         }
     }
     if (plan.offline) {
         if (ref) {
             auto& sid = msg.add_child("stanza-id", std::string(ns::sid));
-            sid.set_attr("id", ref->id).set_attr("by", owner.str());
+            sid.set_attr("id", ref->id()).set_attr("by", owner.str());
         }
-        const bool stored = server_.hooks().store_offline && server_.hooks().store_offline(owner, msg);
+        const bool stored =
+            server_.hooks().store_offline && server_.hooks().store_offline(owner, msg);
         if (!stored && !ref) {  // archived messages are not lost: the devices sync from MAM
             bounce(msg, StanzaError::service_unavailable());
         }
@@ -285,7 +287,8 @@ void Router::iq_from_session(Session& sender, xml::Element iq, const Jid* to)
         return;  // a result or error for the server or an account: consumed
     }
     if (iq.element_count() != 1) {
-        sender.send(iq_reply(iq, StanzaError::bad_request("An IQ get or set must have exactly one child")));
+        sender.send(
+            iq_reply(iq, StanzaError::bad_request("An IQ get or set must have exactly one child")));
         return;
     }
     const bool to_server = to && to->node().empty();
@@ -354,7 +357,8 @@ void Router::route(xml::Element stanza)
         return;
     }
     if (to->node().empty()) {
-        if (stanza.name() == "iq" && (stanza.attr("type") == "get" || stanza.attr("type") == "set") &&
+        if (stanza.name() == "iq" &&
+            (stanza.attr("type") == "get" || stanza.attr("type") == "set") &&
             stanza.element_count() == 1) {
             const auto from = Jid::parse(stanza.attr("from")).value_or(*to);
             modules::IqRequest req(server_, stanza, *stanza.first_element(), from, *to, nullptr);

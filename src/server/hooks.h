@@ -2,12 +2,14 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "base/check.h"
 #include "jid/jid.h"
 #include "modules/module.h"
 #include "router/session.h"
@@ -64,9 +66,21 @@ private:
     std::uint64_t next_token_ = 0;
 };
 
-/// Where an archived message sits in its owner's archive.
-struct ArchiveRef {
-    std::string id;  // XEP-0359 stanza-id, unique and stable
+/// Where an archived message sits in its owner's archive: its XEP-0359 stanza-id, unique
+/// and stable. Held inline, as one is made for every archived message.
+class ArchiveRef {
+public:
+    static constexpr std::size_t capacity = 40;
+    explicit ArchiveRef(std::string_view id) : size_(static_cast<std::uint8_t>(id.size()))
+    {
+        CHORUS_CHECK(id.size() <= capacity);
+        std::copy(id.begin(), id.end(), chars_.begin());
+    }
+    std::string_view id() const noexcept { return {chars_.data(), size_}; }
+
+private:
+    std::array<char, capacity> chars_;
+    std::uint8_t size_;
 };
 
 /// Every hook the server offers. Modules add to them through their ModuleContext.
@@ -95,8 +109,8 @@ struct Hooks {
     std::function<std::optional<Element>(std::string_view domain, const Element& iq)> preauth_iq;
 
     /// Archives a message (serialized in jabber:client, without our stanza-id) in owner's
-    /// archive; `with_bare` is the other party's bare JID. Returns the new stanza-id, or nullopt when the
-    /// owner's preferences keep it out (legacy-only accounts; ROUTING.md "Archive rules").
+    /// archive; `with_bare` is the other party's bare JID. Returns the new stanza-id, or nullopt
+    /// when the owner's preferences keep it out (legacy-only accounts; ROUTING.md "Archive rules").
     /// Set by the MAM module.
     std::function<std::optional<ArchiveRef>(const Jid& owner, std::string_view with_bare,
                                             std::string_view message, bool outgoing,

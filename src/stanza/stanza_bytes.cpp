@@ -16,29 +16,30 @@ std::string serialize_stanza(const xml::Element& stanza)
 
 std::string with_stanza_id(std::string_view bytes, std::string_view id, std::string_view by)
 {
-    std::string sid = "<stanza-id xmlns='";
-    sid += ns::sid;
-    sid += "' id='";
-    xml::escape_attr(id, sid);
-    sid += "' by='";
-    xml::escape_attr(by, sid);
-    sid += "'/>";
+    // Built in place: this runs once per archived message, on the delivery path.
+    const bool empty = bytes.ends_with("/>");  // <message .../>: open it
+    const auto split = empty ? bytes.size() - 2 : bytes.rfind("</");
     std::string out;
-    out.reserve(bytes.size() + sid.size() + 16);
-    if (bytes.ends_with("/>")) {  // <message .../>: open it
-        const auto name_end = bytes.find_first_of(" />", 1);
-        out.append(bytes.substr(0, bytes.size() - 2));
+    out.reserve(bytes.size() + ns::sid.size() + id.size() + by.size() + 48);
+    out.append(bytes.substr(0, split));
+    if (empty) {
         out += '>';
-        out += sid;
+    }
+    out += "<stanza-id xmlns='";
+    out += ns::sid;
+    out += "' id='";
+    xml::escape_attr(id, out);
+    out += "' by='";
+    xml::escape_attr(by, out);
+    out += "'/>";
+    if (empty) {
+        const auto name_end = bytes.find_first_of(" />", 1);
         out += "</";
         out.append(bytes.substr(1, name_end - 1));
         out += '>';
-        return out;
+    } else {
+        out.append(bytes.substr(split));
     }
-    const auto close = bytes.rfind("</");
-    out.append(bytes.substr(0, close));
-    out += sid;
-    out.append(bytes.substr(close));
     return out;
 }
 

@@ -19,10 +19,20 @@ struct ArchivedMessage {
     std::string stanza;  // serialized in jabber:client, without our stanza-id
 };
 
+/// What append() stores; the views need to live only for the call.
+struct ArchiveEntry {
+    std::int64_t id = 0;
+    std::string_view owner;  // bare JID
+    std::string_view with;   // the other party's bare JID
+    std::int64_t stamp_us = 0;
+    bool outgoing = false;
+    std::string_view stanza;  // serialized in jabber:client, without our stanza-id
+};
+
 struct ArchiveQuery {
     std::string owner;
     std::optional<std::string> with;
-    std::optional<std::int64_t> start_us, end_us;  // inclusive
+    std::optional<std::int64_t> start_us, end_us;     // inclusive
     std::optional<std::int64_t> after_id, before_id;  // exclusive
     std::vector<std::int64_t> ids;                    // when set: exactly these
     std::size_t max = 50;
@@ -46,8 +56,9 @@ class Archive {
 public:
     virtual ~Archive() = default;
     /// Queues a message for the batching writer; it is durable after the next group commit
-    /// and visible to every query made after this call returns.
-    virtual void append(ArchivedMessage message) = 0;
+    /// and visible to every query made after this call returns. Entries with the same
+    /// stanza (one message in the sender's and the recipient's archive) may share storage.
+    virtual void append(const ArchiveEntry& entry) = 0;
     virtual ArchivePage query(const ArchiveQuery& q) = 0;
     virtual bool contains(std::string_view owner, std::int64_t id) = 0;
     /// The largest id ever stored (ids continue after it on restart).

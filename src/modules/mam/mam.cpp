@@ -310,19 +310,20 @@ ModuleSpec spec()
                 ctx.add_feature(ns::mam_extended, where);
                 ctx.add_feature(ns::sid, where);
             }
-            ctx.provide(&Hooks::archive,
-                        [st, &gate = server.read_gate()](
-                            const Jid& owner, std::string_view with, std::string_view bytes,
-                            bool outgoing, bool reaches_imng) -> std::optional<ArchiveRef> {
-                            if (!wanted(*st, owner, with, reaches_imng)) {
-                                return std::nullopt;
-                            }
-                            const auto id = st->next_id();
-                            st->archive->append({id, owner.str(), std::string(with), st->now_us(),
-                                                 outgoing, std::string(bytes)});
-                            check_backlog(st, gate);
-                            return ArchiveRef{format_archive_id(id)};
-                        });
+            ctx.provide(
+                &Hooks::archive,
+                [st, &gate = server.read_gate()](const Jid& owner, std::string_view with,
+                                                 std::string_view bytes, bool outgoing,
+                                                 bool reaches_imng) -> std::optional<ArchiveRef> {
+                    if (!wanted(*st, owner, with, reaches_imng)) {
+                        return std::nullopt;
+                    }
+                    const auto id = st->next_id();
+                    st->archive->append({id, owner.str(), with, st->now_us(), outgoing, bytes});
+                    check_backlog(st, gate);
+                    ArchiveIdChars chars;
+                    return ArchiveRef(format_archive_id(id, chars));
+                });
             auto on = [&](IqType t, std::string_view el, auto fn) {
                 ctx.on_iq(
                     t, ns::mam, el, [st, fn](IqRequest& r) { return fn(*st, r); },

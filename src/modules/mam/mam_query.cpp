@@ -32,7 +32,17 @@ std::vector<std::string> field_values(const xml::Element& field)
 
 }  // namespace
 
-std::string format_archive_id(std::int64_t id) { return std::to_string(id); }
+std::string format_archive_id(std::int64_t id)
+{
+    ArchiveIdChars chars;
+    return std::string(format_archive_id(id, chars));
+}
+
+std::string_view format_archive_id(std::int64_t id, ArchiveIdChars& chars)
+{
+    const auto end = std::to_chars(chars.data(), chars.data() + chars.size(), id).ptr;
+    return {chars.data(), static_cast<std::size_t>(end - chars.data())};
+}
 
 std::optional<std::int64_t> parse_archive_id(std::string_view text)
 {
@@ -44,8 +54,7 @@ std::optional<std::int64_t> parse_archive_id(std::string_view text)
     return v;
 }
 
-Result<storage::ArchiveQuery, StanzaError> parse_query(const xml::Element& query,
-                                                       std::string owner)
+Result<storage::ArchiveQuery, StanzaError> parse_query(const xml::Element& query, std::string owner)
 {
     storage::ArchiveQuery q;
     q.owner = std::move(owner);
@@ -90,7 +99,8 @@ Result<storage::ArchiveQuery, StanzaError> parse_query(const xml::Element& query
                     q.ids.push_back(*id);
                 }
             } else if (!var.empty()) {  // XEP-0313 §4.1.1: unknown fields are an error
-                return unexpected(StanzaError::bad_request("Unsupported field: " + std::string(var)));
+                return unexpected(
+                    StanzaError::bad_request("Unsupported field: " + std::string(var)));
             }
         }
     }

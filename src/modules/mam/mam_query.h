@@ -2,6 +2,7 @@
 // (XEP-0059 max/after/before) into a storage::ArchiveQuery. Pure, so each field is a test.
 #pragma once
 
+#include <array>
 #include <string>
 
 #include "base/result.h"
@@ -17,6 +18,9 @@ inline constexpr std::size_t max_page = 250;
 
 /// Archive ids as they appear on the wire (XEP-0359 stanza-id) and back.
 std::string format_archive_id(std::int64_t id);
+/// The same text in the caller's buffer, for the per-message path (no allocation).
+using ArchiveIdChars = std::array<char, 20>;
+std::string_view format_archive_id(std::int64_t id, ArchiveIdChars& chars);
 std::optional<std::int64_t> parse_archive_id(std::string_view text);
 
 /// Builds the storage query from <query xmlns='urn:xmpp:mam:2'>; bad-request on a bad form.

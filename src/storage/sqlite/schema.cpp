@@ -95,6 +95,34 @@ CREATE TABLE mam_prefs (
     never TEXT NOT NULL DEFAULT ''
 ) WITHOUT ROWID;
 )sql",
+    // 6: the archive keyed by integers and clustered by owner; one body per message, shared
+    // by the sender's and the recipient's items. A body's id is its newest item's id.
+    R"sql(
+CREATE TABLE archive_jids (
+    id INTEGER PRIMARY KEY,
+    jid TEXT NOT NULL UNIQUE
+);
+CREATE TABLE archive_bodies (
+    id INTEGER PRIMARY KEY,
+    stanza TEXT NOT NULL
+);
+CREATE TABLE archive_items (
+    owner INTEGER NOT NULL,
+    id INTEGER NOT NULL,
+    with_jid INTEGER NOT NULL,
+    stamp INTEGER NOT NULL,
+    outgoing INTEGER NOT NULL,
+    body INTEGER NOT NULL,
+    PRIMARY KEY (owner, id)
+) WITHOUT ROWID;
+INSERT INTO archive_jids (jid) SELECT owner FROM archive UNION SELECT with_jid FROM archive;
+INSERT INTO archive_bodies (id, stanza) SELECT id, stanza FROM archive;
+INSERT INTO archive_items (owner, id, with_jid, stamp, outgoing, body)
+    SELECT o.id, a.id, w.id, a.stamp, a.outgoing, a.id FROM archive a
+    JOIN archive_jids o ON o.jid = a.owner JOIN archive_jids w ON w.jid = a.with_jid;
+DROP TABLE archive;
+CREATE INDEX archive_items_by_with ON archive_items (owner, with_jid, id);
+)sql",
 };
 
 }  // namespace

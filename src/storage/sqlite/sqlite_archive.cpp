@@ -1,139 +1,175 @@
-// SqliteArchive: group-committed appends on a writer thread, paged queries on the reader.
+// SqliteArchive: group-committed appends and WAL checkpoints on a writer thread.
 #include "storage/sqlite/sqlite_archive.h"
 
 #include <sched.h>
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <variant>
+#include <unordered_map>
+#include <vector>
 
 namespace chorus::storage::sqlite {
 namespace {
 
-constexpr std::string_view insert_sql =
-    "INSERT OR IGNORE INTO archive (id, owner, with_jid, stamp, outgoing, stanza) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-constexpr std::string_view columns = "id, owner, with_jid, stamp, outgoing, stanza";
 // How long the writer lets a batch gather, and the batch size that commits at once. Every
 // commit rewrites each index page it touched into the WAL, and with many owners nearly
-// every row touches its own pages: 50 rows per commit cost ~30 us per row, 500 rows a
-// fraction of that. Queries flush first, so nobody reads a stale archive.
+// every item touches its own pages: the larger the batch, the more items share a page.
+// Queries flush first, so nobody reads a stale archive.
 constexpr auto gather_time = std::chrono::milliseconds(50);
+constexpr std::size_t max_batch = 8192;
 // The writer's page cache: the index pages it appends to stay in memory.
 constexpr std::string_view writer_cache = "PRAGMA cache_size=-16384";
-constexpr std::size_t max_batch = 2048;
+// WAL pages before a checkpoint copies them into the database. A page that several commits
+// rewrote is copied once per checkpoint, so a longer WAL (32 MiB) means fewer copies.
+constexpr int checkpoint_pages = 8192;
+// JID keys the writer remembers; beyond this it starts over (a lookup is one index probe).
+constexpr std::size_t max_cached_keys = 65536;
 
-ArchivedMessage read_row(const Statement& s)
-{
-    ArchivedMessage m;
-    m.id = s.column_int64(0);
-    m.owner = s.column_text(1);
-    m.with = s.column_text(2);
-    m.stamp_us = s.column_int64(3);
-    m.outgoing = s.column_int64(4) != 0;
-    m.stanza = s.column_text(5);
-    return m;
-}
-
-/// The WHERE clause of a query without paging, and its parameters in order.
-struct Filter {
-    std::string sql;
-    std::vector<std::variant<std::string, std::int64_t>> params;
+struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept
+    {
+        return std::hash<std::string_view>{}(s);
+    }
 };
 
-Filter make_filter(const ArchiveQuery& q)
-{
-    Filter f;
-    f.sql = " WHERE owner = ?";
-    f.params.emplace_back(q.owner);
-    if (q.with) {
-        f.sql += " AND with_jid = ?";
-        f.params.emplace_back(*q.with);
-    }
-    if (q.start_us) {
-        f.sql += " AND stamp >= ?";
-        f.params.emplace_back(*q.start_us);
-    }
-    if (q.end_us) {
-        f.sql += " AND stamp <= ?";
-        f.params.emplace_back(*q.end_us);
-    }
-    if (!q.ids.empty()) {
-        f.sql += " AND id IN (";
-        for (std::size_t i = 0; i < q.ids.size(); ++i) {
-            f.sql += i ? ",?" : "?";
-            f.params.emplace_back(q.ids[i]);
+/// The writer thread's statements and JID keys: one transaction per batch.
+class BatchWriter {
+public:
+    static std::optional<BatchWriter> prepare(Database& db)
+    {
+        auto find = db.prepare("SELECT id FROM archive_jids WHERE jid = ?1");
+        auto add = db.prepare("INSERT INTO archive_jids (jid) VALUES (?1)");
+        auto body = db.prepare("INSERT INTO archive_bodies (id, stanza) VALUES (?1, ?2)");
+        auto item = db.prepare(
+            "INSERT INTO archive_items (owner, id, with_jid, stamp, outgoing, body) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+        for (const auto* s : {&find, &add, &body, &item}) {
+            if (!*s) {
+                spdlog::error("archive writer: {}", s->error().message);
+                return std::nullopt;
+            }
         }
-        f.sql += ')';
+        return BatchWriter(db, std::move(*find), std::move(*add), std::move(*body),
+                           std::move(*item));
     }
-    return f;
-}
 
-void bind_all(Statement& s, const Filter& f, int first = 1)
-{
-    int i = first;
-    for (const auto& p : f.params) {
-        if (std::holds_alternative<std::string>(p)) {
-            s.bind(i++, std::string_view(std::get<std::string>(p)));
-        } else {
-            s.bind(i++, std::get<std::int64_t>(p));
+    /// Commits the batch; false when part of it could not be stored (logged).
+    bool write(ArchiveBatch& batch)
+    {
+        bool ok = db_->exec("BEGIN IMMEDIATE").has_value();
+        order_.clear();
+        for (auto& item : batch.items()) {
+            const auto owner = key(batch.text(item.owner));
+            const auto with = key(batch.text(item.with));
+            if (!owner || !with) {
+                ok = false;
+                continue;
+            }
+            item.with_key = *with;
+            order_.push_back({*owner, item.id, &item});
         }
-    }
-}
-
-std::string join(const std::vector<std::string>& v)
-{
-    std::string out;
-    for (const auto& s : v) {
-        out += out.empty() ? "" : "\n";
-        out += s;
-    }
-    return out;
-}
-
-std::vector<std::string> split(std::string_view s)
-{
-    std::vector<std::string> out;
-    std::size_t start = 0;
-    while (start < s.size()) {
-        auto end = s.find('\n', start);
-        if (end == std::string_view::npos) {
-            end = s.size();
+        for (const auto& b : batch.bodies()) {
+            auto reset = insert_body_.reset_on_exit();
+            insert_body_.bind(1, b.id).bind_unowned(2, batch.text(b.stanza));
+            ok = report(insert_body_.run()) && ok;
         }
-        if (end > start) {
-            out.emplace_back(s.substr(start, end - start));
+        // In key order, each owner's pages are visited once per batch, not once per item.
+        std::sort(order_.begin(), order_.end());
+        for (const auto& [owner, id, item] : order_) {
+            auto reset = insert_item_.reset_on_exit();
+            insert_item_.bind(1, owner)
+                .bind(2, item->id)
+                .bind(3, item->with_key)
+                .bind(4, item->stamp_us)
+                .bind(5, std::int64_t{item->outgoing})
+                .bind(6, batch.bodies()[item->body].id);
+            ok = report(insert_item_.run()) && ok;
         }
-        start = end + 1;
+        if (!report(db_->exec("COMMIT"))) {
+            (void)db_->exec("ROLLBACK");
+            keys_.clear();  // keys added in this transaction are gone with it
+            ok = false;
+        }
+        return ok;
     }
-    return out;
-}
 
-std::int64_t count_where(Database& db, const std::string& where, const Filter& f,
-                         std::optional<std::int64_t> below_id)
-{
-    std::string sql = "SELECT COUNT(*) FROM archive" + where;
-    if (below_id) {
-        sql += " AND id < ?";
+private:
+    BatchWriter(Database& db, Statement find, Statement add, Statement body, Statement item)
+        : db_(&db),
+          find_jid_(std::move(find)),
+          insert_jid_(std::move(add)),
+          insert_body_(std::move(body)),
+          insert_item_(std::move(item))
+    {
     }
-    auto s = db.prepare(sql);
-    if (!s) {
-        return 0;
+
+    static bool report(const Result<void, StorageError>& r)
+    {
+        if (!r) {
+            spdlog::error("archive writer: {}", r.error().message);
+        }
+        return r.has_value();
     }
-    bind_all(*s, f);
-    if (below_id) {
-        s->bind(static_cast<int>(f.params.size()) + 1, *below_id);
+
+    std::optional<std::int64_t> key(std::string_view jid)
+    {
+        if (auto it = keys_.find(jid); it != keys_.end()) {
+            return it->second;
+        }
+        std::int64_t id = 0;
+        {
+            auto reset = find_jid_.reset_on_exit();
+            find_jid_.bind_unowned(1, jid);
+            auto row = find_jid_.step();
+            if (!row) {
+                spdlog::error("archive writer: {}", row.error().message);
+                return std::nullopt;
+            }
+            if (*row) {
+                id = find_jid_.column_int64(0);
+            }
+        }
+        if (id == 0) {
+            auto reset = insert_jid_.reset_on_exit();
+            insert_jid_.bind_unowned(1, jid);
+            if (!report(insert_jid_.run())) {
+                return std::nullopt;
+            }
+            id = sqlite3_last_insert_rowid(db_->handle());
+        }
+        if (keys_.size() >= max_cached_keys) {
+            keys_.clear();
+        }
+        keys_.emplace(jid, id);
+        return id;
     }
-    auto row = s->step();
-    return row && *row ? s->column_int64(0) : 0;
-}
+
+    Database* db_;
+    Statement find_jid_, insert_jid_, insert_body_, insert_item_;
+    std::unordered_map<std::string, std::int64_t, StringHash, std::equal_to<>> keys_;
+    struct Key {  // sorted in place: no pointer chasing while sorting
+        std::int64_t owner, id;
+        const ArchiveBatch::Item* item;
+        bool operator<(const Key& o) const noexcept
+        {
+            return owner != o.owner ? owner < o.owner : id < o.id;
+        }
+    };
+    std::vector<Key> order_;
+};
 
 }  // namespace
 
 SqliteArchive::SqliteArchive(Database& reader, std::unique_ptr<Database> writer)
-    : reader_(reader), writer_db_(std::move(writer)), writer_([this] { run_writer(); })
+    : reader_(reader), writer_db_(std::move(writer))
 {
+    // The reader's commits ask the writer for checkpoints instead of running them here.
+    sqlite3_wal_hook(reader_.handle(), &SqliteArchive::on_reader_wal, this);
+    writer_ = std::thread([this] { run_writer(); });
 }
 
 SqliteArchive::~SqliteArchive()
@@ -144,15 +180,29 @@ SqliteArchive::~SqliteArchive()
     }
     wake_.notify_one();
     writer_.join();
+    sqlite3_wal_autocheckpoint(reader_.handle(), 1000);  // SQLite's default
 }
 
-void SqliteArchive::append(ArchivedMessage message)
+int SqliteArchive::on_reader_wal(void* self, sqlite3*, const char*, int pages)
+{
+    if (pages >= checkpoint_pages) {
+        auto* archive = static_cast<SqliteArchive*>(self);
+        {
+            std::lock_guard lock(archive->mutex_);
+            archive->checkpoint_wanted_ = true;
+        }
+        archive->wake_.notify_one();
+    }
+    return SQLITE_OK;
+}
+
+void SqliteArchive::append(const ArchiveEntry& entry)
 {
     bool first;
     {
         std::lock_guard lock(mutex_);
         first = pending_.empty();
-        pending_.push_back(std::move(message));
+        pending_.add(entry);
         ++appended_;
     }
     if (first) {  // the writer sleeps only on an empty queue: one wake-up per batch
@@ -170,49 +220,36 @@ void SqliteArchive::run_writer()
         setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 19);
     }
     (void)writer_db_->exec(writer_cache);
-    auto insert = writer_db_->prepare(insert_sql);
-    if (!insert) {
-        spdlog::error("archive writer: {}", insert.error().message);
-        return;
-    }
-    std::vector<ArchivedMessage> batch;
+    sqlite3_wal_autocheckpoint(writer_db_->handle(), checkpoint_pages);
+    auto writer = BatchWriter::prepare(*writer_db_);
+    ArchiveBatch batch;
     for (;;) {
+        bool checkpoint = false;
         {
             std::unique_lock lock(mutex_);
-            wake_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
+            wake_.wait(lock, [&] { return stopping_ || checkpoint_wanted_ || !pending_.empty(); });
             if (pending_.empty() && stopping_) {
                 return;
             }
             // Let a batch gather: one commit per few milliseconds instead of one per message
             // when traffic is light, unless someone waits for it (flush) or it is large.
-            wake_.wait_for(lock, gather_time, [&] {
-                return stopping_ || flush_waiters_ > 0 || pending_.size() >= max_batch;
-            });
-            batch.swap(pending_);
-        }
-        // One transaction per batch: the group commit that lets archiving keep up with
-        // fan-out without a sync per message.
-        bool ok = writer_db_->exec("BEGIN IMMEDIATE").has_value();
-        for (const auto& m : batch) {
-            auto reset = insert->reset_on_exit();
-            insert->bind(1, m.id)
-                .bind(2, std::string_view(m.owner))
-                .bind(3, std::string_view(m.with))
-                .bind(4, m.stamp_us)
-                .bind(5, std::int64_t{m.outgoing})
-                .bind(6, std::string_view(m.stanza));
-            if (auto r = insert->run(); !r) {
-                spdlog::error("archive insert failed: {}", r.error().message);
-                ok = false;
+            if (!pending_.empty()) {
+                wake_.wait_for(lock, gather_time, [&] {
+                    return stopping_ || flush_waiters_ > 0 || pending_.size() >= max_batch;
+                });
             }
+            batch.swap(pending_);
+            std::swap(checkpoint, checkpoint_wanted_);
         }
-        if (auto r = writer_db_->exec("COMMIT"); !r) {
-            spdlog::error("archive commit failed: {}", r.error().message);
-            (void)writer_db_->exec("ROLLBACK");
-            ok = false;
-        }
-        if (!ok) {
-            spdlog::error("archive: a batch of {} messages was not fully stored", batch.size());
+        if (!batch.empty()) {
+            // One transaction per batch: the group commit that lets archiving keep up with
+            // fan-out without a sync per message.
+            if (!writer || !writer->write(batch)) {
+                spdlog::error("archive: a batch of {} messages was not fully stored", batch.size());
+            }
+        } else if (checkpoint) {  // the writer's own commits checkpoint automatically
+            sqlite3_wal_checkpoint_v2(writer_db_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                      nullptr, nullptr);
         }
         {
             std::lock_guard lock(mutex_);
@@ -240,147 +277,6 @@ void SqliteArchive::flush()
     wake_.notify_one();
     committed_.wait(lock, [&] { return committed_count_ >= target; });
     --flush_waiters_;
-}
-
-ArchivePage SqliteArchive::query(const ArchiveQuery& q)
-{
-    flush();
-    ArchivePage page;
-    const Filter f = make_filter(q);
-    page.count = static_cast<std::size_t>(count_where(reader_, f.sql, f, std::nullopt));
-    std::string sql = std::string("SELECT ") + std::string(columns) + " FROM archive" + f.sql;
-    const bool descending = q.before_id.has_value() || q.from_end;
-    if (q.after_id) {
-        sql += " AND id > ?";
-    }
-    if (q.before_id) {
-        sql += " AND id < ?";
-    }
-    sql += descending ? " ORDER BY id DESC" : " ORDER BY id ASC";
-    sql += " LIMIT ?";
-    auto s = reader_.prepare(sql);
-    if (!s) {
-        spdlog::error("archive query: {}", s.error().message);
-        page.complete = true;
-        return page;
-    }
-    bind_all(*s, f);
-    int next = static_cast<int>(f.params.size()) + 1;
-    if (q.after_id) {
-        s->bind(next++, *q.after_id);
-    }
-    if (q.before_id) {
-        s->bind(next++, *q.before_id);
-    }
-    s->bind(next, static_cast<std::int64_t>(q.max + 1));
-    while (true) {
-        auto row = s->step();
-        if (!row || !*row) {
-            break;
-        }
-        page.items.push_back(read_row(*s));
-    }
-    page.complete = page.items.size() <= q.max;
-    if (!page.complete) {
-        page.items.pop_back();
-    }
-    if (descending) {
-        std::reverse(page.items.begin(), page.items.end());
-    }
-    if (!page.items.empty()) {
-        page.first_index =
-            static_cast<std::size_t>(count_where(reader_, f.sql, f, page.items.front().id));
-    }
-    return page;
-}
-
-bool SqliteArchive::contains(std::string_view owner, std::int64_t id)
-{
-    flush();
-    auto s = reader_.prepare("SELECT 1 FROM archive WHERE owner = ?1 AND id = ?2");
-    if (!s) {
-        return false;
-    }
-    s->bind(1, owner).bind(2, id);
-    auto row = s->step();
-    return row && *row;
-}
-
-std::int64_t SqliteArchive::max_id()
-{
-    flush();
-    auto s = reader_.prepare("SELECT COALESCE(MAX(id), 0) FROM archive");
-    if (!s) {
-        return 0;
-    }
-    auto row = s->step();
-    return row && *row ? s->column_int64(0) : 0;
-}
-
-std::optional<std::pair<ArchivedMessage, ArchivedMessage>> SqliteArchive::bounds(
-    std::string_view owner)
-{
-    flush();
-    auto one = [&](const char* order) -> std::optional<ArchivedMessage> {
-        auto s =
-            reader_.prepare(std::string("SELECT ") + std::string(columns) +
-                            " FROM archive WHERE owner = ?1 ORDER BY id " + order + " LIMIT 1");
-        if (!s) {
-            return std::nullopt;
-        }
-        s->bind(1, owner);
-        auto row = s->step();
-        if (!row || !*row) {
-            return std::nullopt;
-        }
-        return read_row(*s);
-    };
-    auto first = one("ASC");
-    auto last = one("DESC");
-    if (!first || !last) {
-        return std::nullopt;
-    }
-    return std::make_pair(std::move(*first), std::move(*last));
-}
-
-std::optional<ArchivePrefs> SqliteArchive::prefs(std::string_view owner)
-{
-    auto s = reader_.prepare("SELECT default_mode, always, never FROM mam_prefs WHERE owner = ?1");
-    if (!s) {
-        return std::nullopt;
-    }
-    s->bind(1, owner);
-    auto row = s->step();
-    if (!row || !*row) {
-        return std::nullopt;
-    }
-    ArchivePrefs p;
-    const auto mode = s->column_text(0);
-    p.default_mode = mode == "never"    ? ArchiveDefault::never
-                     : mode == "roster" ? ArchiveDefault::roster
-                                        : ArchiveDefault::always;
-    p.always = split(s->column_text(1));
-    p.never = split(s->column_text(2));
-    return p;
-}
-
-void SqliteArchive::set_prefs(std::string_view owner, const ArchivePrefs& p)
-{
-    auto s = reader_.prepare(
-        "INSERT INTO mam_prefs (owner, default_mode, always, never) VALUES (?1, ?2, ?3, ?4) "
-        "ON CONFLICT(owner) DO UPDATE SET default_mode = ?2, always = ?3, never = ?4");
-    if (!s) {
-        return;
-    }
-    const char* mode = p.default_mode == ArchiveDefault::never    ? "never"
-                       : p.default_mode == ArchiveDefault::roster ? "roster"
-                                                                  : "always";
-    const auto always = join(p.always);
-    const auto never = join(p.never);
-    s->bind(1, owner).bind(2, std::string_view(mode)).bind(3, always).bind(4, never);
-    if (auto r = s->run(); !r) {
-        spdlog::error("mam prefs: {}", r.error().message);
-    }
 }
 
 }  // namespace chorus::storage::sqlite

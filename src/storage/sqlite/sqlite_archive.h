@@ -4,23 +4,27 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
-#include <vector>
 
 #include "storage/archive.h"
+#include "storage/sqlite/archive_batch.h"
 #include "storage/sqlite/database.h"
 
 namespace chorus::storage::sqlite {
 
 /// Appends go to a queue that a writer thread commits in one transaction per batch, so
-/// archiving never costs the I/O thread a disk sync (DESIGN.md "batching writer").
+/// archiving never costs the I/O thread a disk sync (DESIGN.md "batching writer"). The
+/// writer also runs every WAL checkpoint of the file, for the reader's commits too: a
+/// checkpoint copies megabytes and must not run on the I/O thread.
 class SqliteArchive final : public Archive {
 public:
     /// reader: the I/O thread's connection; writer: a second connection for the thread.
     SqliteArchive(Database& reader, std::unique_ptr<Database> writer);
     ~SqliteArchive() override;
 
-    void append(ArchivedMessage message) override;
+    void append(const ArchiveEntry& entry) override;
     ArchivePage query(const ArchiveQuery& q) override;
     bool contains(std::string_view owner, std::int64_t id) override;
     std::int64_t max_id() override;
@@ -34,13 +38,18 @@ public:
 
 private:
     void run_writer();
+    static int on_reader_wal(void* self, struct sqlite3*, const char*, int pages);
+    /// The key of an owner or contact JID in archive_jids, read on the I/O thread.
+    std::optional<std::int64_t> jid_key(std::string_view jid);
+
     Database& reader_;
     std::unique_ptr<Database> writer_db_;
     std::mutex mutex_;
     std::condition_variable wake_, committed_;
-    std::vector<ArchivedMessage> pending_;
+    ArchiveBatch pending_;
     std::uint64_t appended_ = 0, committed_count_ = 0;
     int flush_waiters_ = 0;  // queries waiting for a commit: do not let the batch gather
+    bool checkpoint_wanted_ = false;
     bool stopping_ = false;
     std::thread writer_;
 };

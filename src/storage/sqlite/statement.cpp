@@ -69,6 +69,13 @@ Statement& Statement::bind(int index, std::string_view text)
     return *this;
 }
 
+Statement& Statement::bind_unowned(int index, std::string_view text)
+{
+    CHORUS_CHECK(sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_STATIC,
+                                     SQLITE_UTF8) == SQLITE_OK);
+    return *this;
+}
+
 Statement& Statement::bind(int index, std::int64_t value)
 {
     CHORUS_CHECK(sqlite3_bind_int64(stmt_, index, value) == SQLITE_OK);

@@ -18,7 +18,8 @@ struct Blob {
 };
 
 /// One prepared statement, finalized on destruction; move-only. Parameter indexes start
-/// at 1 and column indexes at 0, as in SQLite. Bound values are copied.
+/// at 1 and column indexes at 0, as in SQLite. Bound values are copied (except
+/// bind_unowned's).
 class Statement {
 public:
     /// Resets the statement and clears its bindings when it leaves scope, so a cached
@@ -49,6 +50,8 @@ public:
     Statement& bind(int index, std::int64_t value);
     Statement& bind(int index, Blob blob);
     Statement& bind_null(int index);
+    /// Binds text without copying it: the bytes must stay alive until the next reset.
+    Statement& bind_unowned(int index, std::string_view text);
 
     /// Runs one step: true when a row is ready, false when done. A failed constraint is
     /// StorageError::Code::exists (primary key or unique) or invalid (others).
