@@ -18,7 +18,8 @@ std::string with_stanza_id(std::string_view bytes, std::string_view id, std::str
 {
     // Built in place: this runs once per archived message, on the delivery path.
     const bool empty = bytes.ends_with("/>");  // <message .../>: open it
-    const auto split = empty ? bytes.size() - 2 : bytes.rfind("</");
+    const auto close = empty ? bytes.size() - 2 : bytes.rfind("</");
+    const auto split = close == std::string_view::npos ? bytes.size() : close;  // not a stanza
     std::string out;
     out.reserve(bytes.size() + ns::sid.size() + id.size() + by.size() + 48);
     out.append(bytes.substr(0, split));

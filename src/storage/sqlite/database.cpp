@@ -123,7 +123,10 @@ Result<void, StorageError> Database::configure()
         spdlog::warn("sqlite: {} runs in journal mode {}, not WAL", path_, journal->column_text(0));
     }
     journal->reset();
-    return exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+    // A small page cache: the kernel's page cache holds the file anyway, and SQLite's default
+    // (2 MiB per connection) would grow with every account that logs in. The archive writer
+    // sets its own, larger one.
+    return exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-256;");
 }
 
 Result<void, StorageError> Database::migrate(std::span<const std::string_view> migrations)

@@ -28,6 +28,20 @@ constexpr int checkpoint_pages = 8192;
 // JID keys the writer remembers; beyond this it starts over (a lookup is one index probe).
 constexpr std::size_t max_cached_keys = 65536;
 
+// After a checkpoint lets the WAL start over, its file is cut back to this size.
+constexpr std::string_view wal_size_limit = "PRAGMA journal_size_limit=67108864";
+
+/// The writer may share a core with the I/O thread: a commit (or a WAL checkpoint) must
+/// never delay delivery. SCHED_IDLE yields the moment the I/O thread wakes; a low nice value
+/// alone lets the writer finish its time slice first (a millisecond or more).
+void set_idle_priority(bool idle)
+{
+    sched_param param{};
+    if (sched_setscheduler(0, idle ? SCHED_IDLE : SCHED_OTHER, &param) != 0) {
+        setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), idle ? 19 : 0);
+    }
+}
+
 struct StringHash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const noexcept
@@ -212,19 +226,15 @@ void SqliteArchive::append(const ArchiveEntry& entry)
 
 void SqliteArchive::run_writer()
 {
-    // The writer may share a core with the I/O thread: a commit (or a WAL checkpoint) must
-    // never delay delivery. SCHED_IDLE yields the moment the I/O thread wakes; a low nice
-    // value alone lets the writer finish its time slice first (a millisecond or more).
-    sched_param idle{};
-    if (sched_setscheduler(0, SCHED_IDLE, &idle) != 0) {
-        setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 19);
-    }
+    set_idle_priority(true);
     (void)writer_db_->exec(writer_cache);
+    (void)writer_db_->exec(wal_size_limit);
     sqlite3_wal_autocheckpoint(writer_db_->handle(), checkpoint_pages);
     auto writer = BatchWriter::prepare(*writer_db_);
     ArchiveBatch batch;
     for (;;) {
         bool checkpoint = false;
+        bool urgent = false;  // a query waits for this batch on the I/O thread
         {
             std::unique_lock lock(mutex_);
             wake_.wait(lock, [&] { return stopping_ || checkpoint_wanted_ || !pending_.empty(); });
@@ -240,6 +250,12 @@ void SqliteArchive::run_writer()
             }
             batch.swap(pending_);
             std::swap(checkpoint, checkpoint_wanted_);
+            urgent = flush_waiters_ > 0;
+        }
+        // Other processes' load must not starve a batch a query waits for (priority
+        // inversion): normal priority for it, idle again afterwards.
+        if (urgent) {
+            set_idle_priority(false);
         }
         if (!batch.empty()) {
             // One transaction per batch: the group commit that lets archiving keep up with
@@ -250,6 +266,9 @@ void SqliteArchive::run_writer()
         } else if (checkpoint) {  // the writer's own commits checkpoint automatically
             sqlite3_wal_checkpoint_v2(writer_db_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
                                       nullptr, nullptr);
+        }
+        if (urgent) {
+            set_idle_priority(true);
         }
         {
             std::lock_guard lock(mutex_);
