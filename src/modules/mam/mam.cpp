@@ -20,10 +20,13 @@
 namespace chorus::modules::mam {
 namespace {
 
-// Messages waiting for the archive writer beyond which the server stops reading stanzas,
-// and the level at which it reads again (ReadGate); checked every few hundred appends.
-constexpr std::size_t backlog_high = 16384;
-constexpr std::size_t backlog_low = 4096;
+// Archive entries waiting for the writer beyond which the server stops reading stanzas,
+// and the level at which it reads again (ReadGate); checked every few hundred appends. The
+// room also sets the writer's batch size under load: with 32k rather than 16k, saturation
+// measured 135-148k msg/s at 6.2-6.7 us instead of 111-115k at 6.9-7.1 (each owner's
+// index pages are rewritten once per batch, for more entries). At most ~25 MB queued.
+constexpr std::size_t backlog_high = 32768;
+constexpr std::size_t backlog_low = 8192;
 constexpr std::uint32_t backlog_check_every = 256;
 constexpr auto backlog_poll = std::chrono::milliseconds(2);
 

@@ -19,7 +19,7 @@ namespace {
 // every item touches its own pages: the larger the batch, the more items share a page.
 // Queries flush first, so nobody reads a stale archive.
 constexpr auto gather_time = std::chrono::milliseconds(50);
-constexpr std::size_t max_batch = 8192;
+constexpr std::size_t max_batch = 16384;
 // The writer's page cache: the index pages it appends to stay in memory.
 constexpr std::string_view writer_cache = "PRAGMA cache_size=-16384";
 // WAL pages before a checkpoint copies them into the database. A page that several commits
