@@ -124,5 +124,44 @@ TEST(StreamParserHibernate, HibernatingWheneverAllowedInRandomChunkingChangesNoS
     EXPECT_GT(total_hibernations, 50);
 }
 
+TEST(StreamParserHibernate, ASecondHibernateDoesNothing)
+{
+    Collect got;
+    StreamParser parser(got, {});
+    parser.feed(stream_header);
+    EXPECT_TRUE(parser.hibernate());
+    EXPECT_FALSE(parser.hibernate());
+    parser.feed("<presence/>");
+    EXPECT_EQ(got.stanzas, std::vector<std::string>{"<presence xmlns='jabber:client'/>"});
+}
+
+TEST(StreamParserHibernate, ADiscardedStreamStaysSilentEvenIfItWasAsleep)
+{
+    Collect got;
+    StreamParser parser(got, {});
+    parser.feed(stream_header);
+    ASSERT_TRUE(parser.hibernate());
+    parser.discard();
+    EXPECT_FALSE(parser.hibernate());
+    const std::string_view more = "<presence/><message/>";
+    EXPECT_EQ(parser.feed(more), more.size());
+    EXPECT_TRUE(got.stanzas.empty());
+    EXPECT_EQ(parser.error(), ParseError::none);
+}
+
+TEST(StreamParserHibernate, AResetWhileAsleepStartsAFreshStream)
+{
+    Collect got;
+    StreamParser parser(got, {});
+    parser.feed(stream_header);
+    ASSERT_TRUE(parser.hibernate());
+    parser.reset();  // as after SASL success: the client sends a new header
+    parser.feed(
+        "<stream:stream xmlns='jabber:server' "
+        "xmlns:stream='http://etherx.jabber.org/streams'><presence/>");
+    EXPECT_EQ(got.opens, 2);
+    EXPECT_EQ(got.stanzas, std::vector<std::string>{"<presence xmlns='jabber:server'/>"});
+}
+
 }  // namespace
 }  // namespace chorus::xml
