@@ -34,11 +34,11 @@ constexpr std::string_view wal_size_limit = "PRAGMA journal_size_limit=67108864"
 /// The writer may share a core with the I/O thread: a commit (or a WAL checkpoint) must
 /// never delay delivery. SCHED_IDLE yields the moment the I/O thread wakes; a low nice value
 /// alone lets the writer finish its time slice first (a millisecond or more).
-void set_idle_priority(bool idle)
+void set_idle_priority(pid_t thread, bool idle)
 {
     sched_param param{};
-    if (sched_setscheduler(0, idle ? SCHED_IDLE : SCHED_OTHER, &param) != 0) {
-        setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), idle ? 19 : 0);
+    if (sched_setscheduler(thread, idle ? SCHED_IDLE : SCHED_OTHER, &param) != 0) {
+        setpriority(PRIO_PROCESS, static_cast<id_t>(thread), idle ? 19 : 0);
     }
 }
 
@@ -184,6 +184,9 @@ SqliteArchive::SqliteArchive(Database& reader, std::unique_ptr<Database> writer)
     // The reader's commits ask the writer for checkpoints instead of running them here.
     sqlite3_wal_hook(reader_.handle(), &SqliteArchive::on_reader_wal, this);
     writer_ = std::thread([this] { run_writer(); });
+    // flush() lifts the writer's priority by its thread id: know it before anyone can wait.
+    std::unique_lock lock(mutex_);
+    committed_.wait(lock, [&] { return writer_tid_ != 0; });
 }
 
 SqliteArchive::~SqliteArchive()
@@ -204,6 +207,7 @@ int SqliteArchive::on_reader_wal(void* self, sqlite3*, const char*, int pages)
         {
             std::lock_guard lock(archive->mutex_);
             archive->checkpoint_wanted_ = true;
+            archive->lift_writer();  // at idle priority, other processes could starve it
         }
         archive->wake_.notify_one();
     }
@@ -226,7 +230,12 @@ void SqliteArchive::append(const ArchiveEntry& entry)
 
 void SqliteArchive::run_writer()
 {
-    set_idle_priority(true);
+    set_idle_priority(gettid(), true);
+    {
+        std::lock_guard lock(mutex_);
+        writer_tid_ = gettid();
+    }
+    committed_.notify_all();
     (void)writer_db_->exec(writer_cache);
     (void)writer_db_->exec(wal_size_limit);
     sqlite3_wal_autocheckpoint(writer_db_->handle(), checkpoint_pages);
@@ -234,7 +243,6 @@ void SqliteArchive::run_writer()
     ArchiveBatch batch;
     for (;;) {
         bool checkpoint = false;
-        bool urgent = false;  // a query waits for this batch on the I/O thread
         {
             std::unique_lock lock(mutex_);
             wake_.wait(lock, [&] { return stopping_ || checkpoint_wanted_ || !pending_.empty(); });
@@ -250,12 +258,6 @@ void SqliteArchive::run_writer()
             }
             batch.swap(pending_);
             std::swap(checkpoint, checkpoint_wanted_);
-            urgent = flush_waiters_ > 0;
-        }
-        // Other processes' load must not starve a batch a query waits for (priority
-        // inversion): normal priority for it, idle again afterwards.
-        if (urgent) {
-            set_idle_priority(false);
         }
         if (!batch.empty()) {
             // One transaction per batch: the group commit that lets archiving keep up with
@@ -267,8 +269,8 @@ void SqliteArchive::run_writer()
             sqlite3_wal_checkpoint_v2(writer_db_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
                                       nullptr, nullptr);
         }
-        if (urgent) {
-            set_idle_priority(true);
+        if (boosted_.exchange(false)) {  // lifted for a waiting query or a checkpoint
+            set_idle_priority(writer_tid_, true);
         }
         {
             std::lock_guard lock(mutex_);
@@ -276,6 +278,13 @@ void SqliteArchive::run_writer()
         }
         committed_.notify_all();
         batch.clear();
+    }
+}
+
+void SqliteArchive::lift_writer()
+{
+    if (!boosted_.exchange(true)) {  // the writer drops back to idle after its next batch
+        set_idle_priority(writer_tid_, false);
     }
 }
 
@@ -293,6 +302,9 @@ void SqliteArchive::flush()
         return;
     }
     ++flush_waiters_;
+    // The I/O thread now waits for an idle-priority thread: lift it, or any other process's
+    // load could starve the query (priority inversion).
+    lift_writer();
     wake_.notify_one();
     committed_.wait(lock, [&] { return committed_count_ >= target; });
     --flush_waiters_;

@@ -1,6 +1,9 @@
 // SqliteArchive: the XEP-0313 archive in SQLite with a group-commit writer thread.
 #pragma once
 
+#include <sys/types.h>
+
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -41,6 +44,8 @@ private:
     static int on_reader_wal(void* self, struct sqlite3*, const char*, int pages);
     /// The key of an owner or contact JID in archive_jids, read on the I/O thread.
     std::optional<std::int64_t> jid_key(std::string_view jid);
+    /// Normal priority for the writer until its current or next batch is done.
+    void lift_writer();
 
     Database& reader_;
     std::unique_ptr<Database> writer_db_;
@@ -50,6 +55,8 @@ private:
     std::uint64_t appended_ = 0, committed_count_ = 0;
     int flush_waiters_ = 0;  // queries waiting for a commit: do not let the batch gather
     bool checkpoint_wanted_ = false;
+    pid_t writer_tid_ = 0;              // set by the writer before the constructor returns
+    std::atomic<bool> boosted_{false};  // the writer runs at normal priority for a flush()
     bool stopping_ = false;
     std::thread writer_;
 };
