@@ -11,6 +11,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <cstring>
 
 namespace chorus::bench {
@@ -18,6 +21,9 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t login_buffer = 4096;
+// Loopback source addresses the clients spread over: 127.0.0.2 and the 15 after it.
+constexpr std::uint32_t source_address_base = 0x7f000002;
+constexpr std::uint32_t source_addresses = 16;
 // A top-level element larger than this is a server we do not understand, not a benchmark.
 constexpr std::size_t max_buffer = 4 * 1024 * 1024;
 
@@ -174,7 +180,21 @@ asio::awaitable<Event> Client::next_event()
 asio::awaitable<std::string> Client::connect()
 {
     logging_in_ = true;
-    auto [ec] = co_await socket_.async_connect(worker_.server(), use_tuple);
+    const auto& server = worker_.server();
+    if (server.address().is_v4() && server.address().is_loopback()) {
+        // Spread the clients over loopback source addresses: from one address, the kernel's
+        // search for a free ephemeral port grows with every open connection (measured: ~270 us
+        // of the generator's kernel time per connect at 19k connections, against ~70 at 1k).
+        // The port is chosen at connect (IP_BIND_ADDRESS_NO_PORT), per source address.
+        boost::system::error_code bind_ec;
+        socket_.open(asio::ip::tcp::v4(), bind_ec);
+        const int one = 1;
+        ::setsockopt(socket_.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
+                     sizeof one);
+        const asio::ip::address_v4 source(source_address_base + setup_.index % source_addresses);
+        socket_.bind({source, 0}, bind_ec);
+    }
+    auto [ec] = co_await socket_.async_connect(server, use_tuple);
     if (ec) {
         co_return "connect: " + ec.message();
     }
