@@ -25,7 +25,6 @@ public:
         Span owner, with;
         std::size_t body = 0;  // index into bodies()
         bool outgoing = false;
-        std::int64_t with_key = 0;  // filled in by the writer: the key in archive_jids
     };
     struct Body {
         Span stanza;
@@ -38,7 +37,7 @@ public:
     void swap(ArchiveBatch& other) noexcept;
 
     std::string_view text(Span s) const noexcept { return {text_.data() + s.offset, s.size}; }
-    std::span<Item> items() noexcept { return items_; }
+    std::span<const Item> items() const noexcept { return items_; }
     std::span<const Body> bodies() const noexcept { return bodies_; }
     std::size_t size() const noexcept { return items_.size(); }
     bool empty() const noexcept { return items_.empty(); }

@@ -72,19 +72,18 @@ public:
     }
 
     /// Commits the batch; false when part of it could not be stored (logged).
-    bool write(ArchiveBatch& batch)
+    bool write(const ArchiveBatch& batch)
     {
         bool ok = db_->exec("BEGIN IMMEDIATE").has_value();
         order_.clear();
-        for (auto& item : batch.items()) {
+        for (const auto& item : batch.items()) {
             const auto owner = key(batch.text(item.owner));
             const auto with = key(batch.text(item.with));
             if (!owner || !with) {
                 ok = false;
                 continue;
             }
-            item.with_key = *with;
-            order_.push_back({*owner, item.id, &item});
+            order_.push_back({*owner, item.id, *with, &item});
         }
         for (const auto& b : batch.bodies()) {
             auto reset = insert_body_.reset_on_exit();
@@ -93,11 +92,11 @@ public:
         }
         // In key order, each owner's pages are visited once per batch, not once per item.
         std::sort(order_.begin(), order_.end());
-        for (const auto& [owner, id, item] : order_) {
+        for (const auto& [owner, id, with, item] : order_) {
             auto reset = insert_item_.reset_on_exit();
             insert_item_.bind(1, owner)
-                .bind(2, item->id)
-                .bind(3, item->with_key)
+                .bind(2, id)
+                .bind(3, with)
                 .bind(4, item->stamp_us)
                 .bind(5, std::int64_t{item->outgoing})
                 .bind(6, batch.bodies()[item->body].id);
@@ -165,8 +164,8 @@ private:
     Database* db_;
     Statement find_jid_, insert_jid_, insert_body_, insert_item_;
     std::unordered_map<std::string, std::int64_t, StringHash, std::equal_to<>> keys_;
-    struct Key {  // sorted in place: no pointer chasing while sorting
-        std::int64_t owner, id;
+    struct Key {                       // sorted in place: no pointer chasing while sorting
+        std::int64_t owner, id, with;  // with: the contact's key in archive_jids
         const ArchiveBatch::Item* item;
         bool operator<(const Key& o) const noexcept
         {
