@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <memory>
 
+#include "net/tls_connection.h"
+
 namespace chorus::net {
 namespace {
 
@@ -126,6 +128,8 @@ Result<std::unique_ptr<boost::asio::ssl::context>, std::string> make_tls_context
     SSL_CTX_set_options(ctx->native_handle(), SSL_OP_CIPHER_SERVER_PREFERENCE);
     // An idle TLS session gives its record buffers (about 34 KiB) back until it reads again.
     SSL_CTX_set_mode(ctx->native_handle(), SSL_MODE_RELEASE_BUFFERS);
+    // TLS 1.3 sessions leave OpenSSL once the handshake is done (src/net/tls13_stream.h).
+    TlsConnection::prepare(ctx->native_handle());
     return ctx;
 }
 

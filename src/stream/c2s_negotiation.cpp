@@ -1,5 +1,4 @@
 // C2S stream negotiation: header, features, STARTTLS, SASL, resource binding (RFC 6120 §4-7).
-#include <openssl/ssl.h>
 
 #include <boost/asio/ip/address.hpp>
 #include <spdlog/spdlog.h>
@@ -50,23 +49,11 @@ SaslChannel C2sSession::sasl_channel() const
     SaslChannel ch;
     ch.tls = tls_ != nullptr;
     if (tls_) {
-        SSL* ssl = tls_->native_handle();
-        if (SSL_version(ssl) >= TLS1_3_VERSION) {  // RFC 9266 tls-exporter
-            unsigned char out[32];
-            static constexpr char label[] = "EXPORTER-Channel-Binding";
-            if (SSL_export_keying_material(ssl, out, sizeof out, label, sizeof label - 1, nullptr,
-                                           0, 0) == 1) {
-                ch.tls_exporter.assign(reinterpret_cast<char*>(out), sizeof out);
-            }
-        }
+        ch.tls_exporter = tls_->tls_exporter();  // RFC 9266, TLS 1.3 only
         // RFC 5929 tls-unique: the first Finished message of the handshake. COMPAT: RFC 9266
         // retires it for TLS 1.3, but clients that know no other binding (slixmpp) still
         // send it there, and both ends compute the same bytes.
-        unsigned char finished[64];
-        const std::size_t len = SSL_session_reused(ssl)
-                                    ? SSL_get_finished(ssl, finished, sizeof finished)
-                                    : SSL_get_peer_finished(ssl, finished, sizeof finished);
-        ch.tls_unique.assign(reinterpret_cast<char*>(finished), std::min(len, sizeof finished));
+        ch.tls_unique = tls_->tls_unique();
     }
     return ch;
 }

@@ -12,12 +12,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/config.h"
 #include "net/tls.h"
@@ -164,6 +166,144 @@ inline std::string pattern(std::size_t size, unsigned seed)
         out[i] = static_cast<char>(seed * 37 + i * 13 + (i >> 10));
     }
     return out;
+}
+
+// Runs both sides' handshakes to the end.
+inline ::testing::AssertionResult handshake(const Ends& ends, TlsConnection& server, SSL* client)
+{
+    bool server_done = false;
+    bool client_done = false;
+    bool failed = false;
+    auto r = drive(ends, [&](Waits& w) {
+        if (!server_done) {
+            const TlsConnection::Io io = server.handshake();
+            server_done = io == TlsConnection::Io::done;
+            w.server = server_wait(io);
+            if (io == TlsConnection::Io::failed || io == TlsConnection::Io::closed) {
+                ADD_FAILURE() << "server handshake: " << server.error();
+                failed = true;
+            }
+        }
+        if (!client_done) {
+            const int ret = SSL_do_handshake(client);
+            client_done = ret == 1;
+            if (!client_done) {
+                w.client = client_wait(client, ret, "handshake");
+                failed = failed || w.client == 0;
+            }
+        }
+        return failed || (server_done && client_done);
+    });
+    if (r && failed) {
+        return ::testing::AssertionFailure() << "handshake failed";
+    }
+    return r;
+}
+
+// Sends to_server from the client and to_client from the server at once, both through
+// full sockets; the server writes like C2sSession::write_tls: from a backlog that loses
+// its written prefix, and here also moves to a new allocation, after every want_write.
+struct Exchange {
+    std::string to_server, to_client;
+    std::string at_server, at_client;
+    std::size_t server_read_capacity = 64 * 1024;
+    int server_want_writes = 0;
+    int server_partial_writes = 0;  // done with fewer bytes than offered
+    int moved_retries = 0;
+};
+
+inline ::testing::AssertionResult exchange(const Ends& ends, TlsConnection& server, SSL* client,
+                                           Exchange& x)
+{
+    std::string backlog = x.to_client;
+    std::size_t client_sent = 0;
+    std::vector<char> buffer(std::max<std::size_t>(x.server_read_capacity, 64 * 1024));
+    bool failed = false;
+    auto r = drive(ends, [&](Waits& w) {
+        // Server writes until the socket is full.
+        std::size_t offset = 0;
+        TlsConnection::Io io = TlsConnection::Io::done;
+        while (offset < backlog.size()) {
+            std::size_t n = 0;
+            io = server.write(backlog.data() + offset, backlog.size() - offset, n);
+            if (io != TlsConnection::Io::done) {
+                break;
+            }
+            if (n == 0 || n > backlog.size() - offset) {
+                ADD_FAILURE() << "write counted " << n << " of " << backlog.size() - offset;
+                failed = true;
+                return true;
+            }
+            x.server_partial_writes += n < backlog.size() - offset ? 1 : 0;
+            offset += n;
+        }
+        backlog.erase(0, offset);
+        if (!backlog.empty()) {
+            if (io == TlsConnection::Io::want_write || io == TlsConnection::Io::want_read) {
+                x.server_want_writes += io == TlsConnection::Io::want_write ? 1 : 0;
+                w.server |= server_wait(io);
+            } else {
+                ADD_FAILURE() << "server write: " << server.error();
+                failed = true;
+                return true;
+            }
+            // The same remaining bytes from another address (SSL_MODE_ACCEPT_MOVING_...).
+            std::string moved(backlog);
+            if (moved.data() != backlog.data()) {
+                ++x.moved_retries;
+            }
+            backlog.swap(moved);
+        }
+        // Server reads what has come; has_pending() means more without waiting.
+        for (;;) {
+            std::size_t n = 0;
+            io = server.read(buffer.data(), x.server_read_capacity, n);
+            if (io == TlsConnection::Io::done) {
+                x.at_server.append(buffer.data(), n);
+                continue;
+            }
+            if (io == TlsConnection::Io::want_read || io == TlsConnection::Io::want_write) {
+                w.server |= server_wait(io);
+                break;
+            }
+            ADD_FAILURE() << "server read: " << server.error();
+            failed = true;
+            return true;
+        }
+        // Client writes its bytes (same pointer on retry: the client has no moving mode).
+        while (client_sent < x.to_server.size()) {
+            std::size_t n = 0;
+            const int ret = SSL_write_ex(client, x.to_server.data() + client_sent,
+                                         x.to_server.size() - client_sent, &n);
+            if (ret != 1) {
+                const short wait = client_wait(client, ret, "write");
+                w.client |= wait;
+                failed = failed || wait == 0;
+                break;
+            }
+            client_sent += n;
+        }
+        // Client reads what has come.
+        for (;;) {
+            std::size_t n = 0;
+            const int ret = SSL_read_ex(client, buffer.data(), buffer.size(), &n);
+            if (ret == 1) {
+                x.at_client.append(buffer.data(), n);
+                continue;
+            }
+            const short wait = client_wait(client, ret, "read");
+            w.client |= wait;
+            failed = failed || wait == 0;
+            break;
+        }
+        return failed || (backlog.empty() && client_sent == x.to_server.size() &&
+                          x.at_server.size() >= x.to_server.size() &&
+                          x.at_client.size() >= x.to_client.size());
+    });
+    if (r && failed) {
+        return ::testing::AssertionFailure() << "exchange failed";
+    }
+    return r;
 }
 
 struct SslFree {

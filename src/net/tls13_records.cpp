@@ -1,0 +1,258 @@
+// Tls13Direction: the TLS 1.3 key schedule's last steps and AEAD record protection on
+// OpenSSL's EVP ciphers.
+#include "net/tls13_records.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <cstring>
+#include <string_view>
+
+namespace chorus::net {
+namespace {
+
+struct SuiteInfo {
+    const char* cipher;
+    const char* digest;
+    std::size_t key_size;
+    std::size_t hash_size;
+};
+
+// Indexed by Tls13Suite.
+constexpr SuiteInfo suite_info[] = {
+    {"AES-128-GCM", "SHA256", 16, 32},
+    {"AES-256-GCM", "SHA384", 32, 48},
+    {"ChaCha20-Poly1305", "SHA256", 32, 32},
+};
+constexpr std::size_t suite_count = std::size(suite_info);
+
+const SuiteInfo& info(Tls13Suite suite)
+{
+    return suite_info[static_cast<std::size_t>(suite)];
+}
+
+// Fetched once: OpenSSL 3 looks an algorithm up by name on every implicit fetch.
+struct Algorithms {
+    EVP_CIPHER* cipher[suite_count] = {};
+    EVP_MD* digest[suite_count] = {};
+    Algorithms()
+    {
+        for (std::size_t i = 0; i < suite_count; ++i) {
+            cipher[i] = EVP_CIPHER_fetch(nullptr, suite_info[i].cipher, nullptr);
+            digest[i] = EVP_MD_fetch(nullptr, suite_info[i].digest, nullptr);
+        }
+    }
+    ~Algorithms()
+    {
+        for (std::size_t i = 0; i < suite_count; ++i) {
+            EVP_CIPHER_free(cipher[i]);
+            EVP_MD_free(digest[i]);
+        }
+    }
+};
+
+const Algorithms& algorithms()
+{
+    static const Algorithms instance;
+    return instance;
+}
+
+// One cipher context per suite and direction per thread, keyed again for every record: a
+// context of its own would cost every session about 1 KiB, and setting a key is cheap.
+struct CipherContexts {
+    EVP_CIPHER_CTX* context[suite_count][2] = {};
+    ~CipherContexts()
+    {
+        for (auto& pair : context) {
+            for (EVP_CIPHER_CTX* c : pair) {
+                EVP_CIPHER_CTX_free(c);
+            }
+        }
+    }
+};
+
+EVP_CIPHER_CTX* cipher_context(Tls13Suite suite, bool encrypt)
+{
+    thread_local CipherContexts contexts;
+    const auto index = static_cast<std::size_t>(suite);
+    EVP_CIPHER_CTX*& c = contexts.context[index][encrypt ? 1 : 0];
+    if (c == nullptr) {
+        const EVP_CIPHER* cipher = algorithms().cipher[index];
+        c = EVP_CIPHER_CTX_new();
+        if (c != nullptr &&
+            (cipher == nullptr ||
+             EVP_CipherInit_ex(c, cipher, nullptr, nullptr, nullptr, encrypt ? 1 : 0) != 1)) {
+            EVP_CIPHER_CTX_free(c);
+            c = nullptr;
+        }
+    }
+    return c;
+}
+
+// HKDF-Expand-Label(secret, label, "", size) of RFC 8446 7.1. Every output here (a key, an
+// IV, the next secret) fits one HMAC block, so HKDF-Expand is a single HMAC.
+bool expand_label(Tls13Suite suite, std::span<const unsigned char> secret, std::string_view label,
+                  unsigned char* out, std::size_t size)
+{
+    static constexpr std::string_view prefix = "tls13 ";
+    unsigned char hkdf_label[2 + 1 + 6 + 16 + 1 + 1];
+    if (label.size() > 16 || size > info(suite).hash_size) {
+        return false;
+    }
+    std::size_t n = 0;
+    hkdf_label[n++] = static_cast<unsigned char>(size >> 8);
+    hkdf_label[n++] = static_cast<unsigned char>(size);
+    hkdf_label[n++] = static_cast<unsigned char>(prefix.size() + label.size());
+    std::memcpy(hkdf_label + n, prefix.data(), prefix.size());
+    n += prefix.size();
+    std::memcpy(hkdf_label + n, label.data(), label.size());
+    n += label.size();
+    hkdf_label[n++] = 0;  // an empty context
+    hkdf_label[n++] = 1;  // HKDF-Expand's block counter
+    const EVP_MD* digest = algorithms().digest[static_cast<std::size_t>(suite)];
+    unsigned char block[EVP_MAX_MD_SIZE];
+    unsigned int block_size = 0;
+    if (digest == nullptr ||
+        HMAC(digest, secret.data(), static_cast<int>(secret.size()), hkdf_label, n, block,
+             &block_size) == nullptr ||
+        block_size < size) {
+        return false;
+    }
+    std::memcpy(out, block, size);
+    OPENSSL_cleanse(block, sizeof block);
+    return true;
+}
+
+unsigned char* bytes(char* p)
+{
+    return reinterpret_cast<unsigned char*>(p);
+}
+
+}  // namespace
+
+bool tls13_suite_from_id(std::uint16_t id, Tls13Suite& suite)
+{
+    switch (id) {
+        case 0x1301:
+            suite = Tls13Suite::aes_128_gcm_sha256;
+            return true;
+        case 0x1302:
+            suite = Tls13Suite::aes_256_gcm_sha384;
+            return true;
+        case 0x1303:
+            suite = Tls13Suite::chacha20_poly1305;
+            return true;
+        default:
+            return false;
+    }
+}
+
+Tls13Direction::~Tls13Direction()
+{
+    OPENSSL_cleanse(secret_.data(), secret_.size());
+    OPENSSL_cleanse(key_.data(), key_.size());
+    OPENSSL_cleanse(iv_.data(), iv_.size());
+}
+
+bool Tls13Direction::init(Tls13Suite suite, std::span<const unsigned char> secret,
+                          std::uint64_t sequence)
+{
+    if (secret.size() != info(suite).hash_size) {
+        return false;
+    }
+    suite_ = suite;
+    secret_size_ = static_cast<std::uint8_t>(secret.size());
+    std::memcpy(secret_.data(), secret.data(), secret.size());
+    sequence_ = sequence;
+    return derive_key_and_iv();
+}
+
+bool Tls13Direction::update()
+{
+    std::array<unsigned char, max_secret> next{};
+    const std::span<const unsigned char> secret(secret_.data(), secret_size_);
+    if (!expand_label(suite_, secret, "traffic upd", next.data(), secret_size_)) {
+        return false;
+    }
+    secret_ = next;
+    OPENSSL_cleanse(next.data(), next.size());
+    sequence_ = 0;
+    return derive_key_and_iv();
+}
+
+bool Tls13Direction::derive_key_and_iv()
+{
+    const std::span<const unsigned char> secret(secret_.data(), secret_size_);
+    return expand_label(suite_, secret, "key", key_.data(), info(suite_).key_size) &&
+           expand_label(suite_, secret, "iv", iv_.data(), iv_.size());
+}
+
+void Tls13Direction::nonce(unsigned char (&out)[12]) const
+{
+    std::memcpy(out, iv_.data(), sizeof out);
+    for (int i = 0; i < 8; ++i) {
+        out[11 - i] ^= static_cast<unsigned char>(sequence_ >> (8 * i));
+    }
+}
+
+std::size_t Tls13Direction::seal(tls13::ContentType type, std::span<const char> content, char* out)
+{
+    const std::size_t inner = content.size() + 1;
+    const std::size_t length = inner + tls13::tag_size;
+    out[0] = static_cast<char>(tls13::application_data);  // the outer type of every record
+    out[1] = 3;
+    out[2] = 3;
+    out[3] = static_cast<char>(length >> 8);
+    out[4] = static_cast<char>(length);
+    unsigned char iv[12];
+    nonce(iv);
+    const auto content_size = static_cast<int>(content.size());
+    const auto inner_type = static_cast<unsigned char>(type);
+    unsigned char* body = bytes(out) + tls13::header_size;
+    EVP_CIPHER_CTX* c = cipher_context(suite_, true);
+    int n = 0;
+    if (c == nullptr || EVP_CipherInit_ex(c, nullptr, nullptr, key_.data(), iv, 1) != 1 ||
+        EVP_CipherUpdate(c, nullptr, &n, bytes(out), tls13::header_size) != 1 ||
+        EVP_CipherUpdate(c, body, &n, reinterpret_cast<const unsigned char*>(content.data()),
+                         content_size) != 1 ||
+        EVP_CipherUpdate(c, body + content.size(), &n, &inner_type, 1) != 1 ||
+        EVP_CipherFinal_ex(c, body + inner, &n) != 1 ||
+        EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, tls13::tag_size, body + inner) != 1) {
+        return 0;
+    }
+    ++sequence_;
+    return tls13::header_size + length;
+}
+
+bool Tls13Direction::open(char* record, std::size_t record_size, tls13::ContentType& type,
+                          std::size_t& content_size)
+{
+    if (record_size < tls13::header_size + 1 + tls13::tag_size) {
+        return false;
+    }
+    const std::size_t inner = record_size - tls13::header_size - tls13::tag_size;
+    unsigned char* body = bytes(record) + tls13::header_size;
+    unsigned char iv[12];
+    nonce(iv);
+    EVP_CIPHER_CTX* c = cipher_context(suite_, false);
+    int n = 0;
+    if (c == nullptr || EVP_CipherInit_ex(c, nullptr, nullptr, key_.data(), iv, 0) != 1 ||
+        EVP_CipherUpdate(c, nullptr, &n, bytes(record), tls13::header_size) != 1 ||
+        EVP_CipherUpdate(c, body, &n, body, static_cast<int>(inner)) != 1 ||
+        EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, tls13::tag_size, body + inner) != 1 ||
+        EVP_CipherFinal_ex(c, body + inner, &n) != 1) {
+        return false;
+    }
+    ++sequence_;
+    // The content type is the last non-zero byte; zeros after it are padding.
+    std::size_t end = inner;
+    while (end > 0 && body[end - 1] == 0) {
+        --end;
+    }
+    type = end > 0 ? static_cast<tls13::ContentType>(body[end - 1]) : tls13::ContentType{};
+    content_size = end > 0 ? end - 1 : 0;
+    return true;
+}
+
+}  // namespace chorus::net
