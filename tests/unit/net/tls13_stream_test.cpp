@@ -233,6 +233,29 @@ TEST_F(Tls13StreamTest, AClientOfferingATicketIsHandedOverToo)
     EXPECT_EQ(server_->tls_unique(), std::string(reinterpret_cast<char*>(finished), size));
 }
 
+// The client's key share is for a group the server does not take: a HelloRetryRequest and
+// a second ClientHello come before the Finished messages the handover counts from.
+TEST_F(Tls13StreamTest, AHandshakeWithAHelloRetryRequestIsHandedOver)
+{
+    open();
+    ASSERT_EQ(SSL_set1_groups_list(client_.get(), "P-256:X25519"), 1);
+    ASSERT_EQ(SSL_set1_groups_list(server_->native_handle(), "X25519"), 1);
+    int hello_retries = 0;
+    SSL_set_msg_callback_arg(client_.get(), &hello_retries);
+    SSL_set_msg_callback(
+        client_.get(), [](int write_p, int, int type, const void*, std::size_t, SSL*, void* count) {
+            // The second ClientHello: a client's second handshake message sent before Finished.
+            if (write_p != 0 && type == SSL3_RT_HANDSHAKE) {
+                ++*static_cast<int*>(count);
+            }
+        });
+    ASSERT_TRUE(handshake());
+    SSL_set_msg_callback(client_.get(), nullptr);
+    EXPECT_EQ(hello_retries, 3) << "ClientHello, ClientHello again, Finished";
+    EXPECT_TRUE(server_->handed_over());
+    round_trip(6);
+}
+
 TEST_F(Tls13StreamTest, ChannelBindingsMatchTheClientsAfterTheHandover)
 {
     for (const int version : {TLS1_3_VERSION, TLS1_2_VERSION}) {
