@@ -204,6 +204,23 @@ TEST_P(Tls13HandoverTest, EverySuiteAndTicketCountCarriesBytesBothWays)
 INSTANTIATE_TEST_SUITE_P(Variants, Tls13HandoverTest, ::testing::ValuesIn(variants),
                          [](const auto& info) { return std::string(info.param.name); });
 
+TEST_F(Tls13StreamTest, TheServerPrefersAesGcmUnlessTheClientListsChaCha20First)
+{
+    const char* cases[][2] = {
+        {"TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256",
+         "TLS_AES_128_GCM_SHA256"},  // OpenSSL's own order
+        {"TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256"},
+        {"TLS_AES_256_GCM_SHA384", "TLS_AES_256_GCM_SHA384"},
+    };
+    for (const auto& [offered, chosen] : cases) {
+        open(offered);
+        ASSERT_TRUE(handshake());
+        EXPECT_STREQ(SSL_CIPHER_standard_name(SSL_get_current_cipher(client_.get())), chosen)
+            << offered;
+        EXPECT_TRUE(server_->handed_over());
+    }
+}
+
 TEST_F(Tls13StreamTest, PaddedRecordsFromTheClientAreUnpadded)
 {
     open();
