@@ -4,7 +4,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 
 #include <cstring>
 #include <string_view>
@@ -35,20 +35,19 @@ const SuiteInfo& info(Tls13Suite suite)
 // Fetched once: OpenSSL 3 looks an algorithm up by name on every implicit fetch.
 struct Algorithms {
     EVP_CIPHER* cipher[suite_count] = {};
-    EVP_MD* digest[suite_count] = {};
+    EVP_MAC* hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
     Algorithms()
     {
         for (std::size_t i = 0; i < suite_count; ++i) {
             cipher[i] = EVP_CIPHER_fetch(nullptr, suite_info[i].cipher, nullptr);
-            digest[i] = EVP_MD_fetch(nullptr, suite_info[i].digest, nullptr);
         }
     }
     ~Algorithms()
     {
-        for (std::size_t i = 0; i < suite_count; ++i) {
-            EVP_CIPHER_free(cipher[i]);
-            EVP_MD_free(digest[i]);
+        for (EVP_CIPHER* c : cipher) {
+            EVP_CIPHER_free(c);
         }
+        EVP_MAC_free(hmac);
     }
 };
 
@@ -71,6 +70,36 @@ struct CipherContexts {
         }
     }
 };
+
+// An HMAC context per suite per thread, its digest set once: HMAC() fetches the algorithm
+// and builds a context on every call, about 20,000 instructions in OpenSSL 3.0.
+struct HmacContexts {
+    EVP_MAC_CTX* context[suite_count] = {};
+    ~HmacContexts()
+    {
+        for (EVP_MAC_CTX* c : context) {
+            EVP_MAC_CTX_free(c);
+        }
+    }
+};
+
+EVP_MAC_CTX* hmac_context(Tls13Suite suite)
+{
+    thread_local HmacContexts contexts;
+    const auto index = static_cast<std::size_t>(suite);
+    EVP_MAC_CTX*& c = contexts.context[index];
+    if (c == nullptr && algorithms().hmac != nullptr) {
+        c = EVP_MAC_CTX_new(algorithms().hmac);
+        const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(
+                                         "digest", const_cast<char*>(suite_info[index].digest), 0),
+                                     OSSL_PARAM_construct_end()};
+        if (c != nullptr && EVP_MAC_CTX_set_params(c, params) != 1) {
+            EVP_MAC_CTX_free(c);
+            c = nullptr;
+        }
+    }
+    return c;
+}
 
 EVP_CIPHER_CTX* cipher_context(Tls13Suite suite, bool encrypt)
 {
@@ -110,13 +139,12 @@ bool expand_label(Tls13Suite suite, std::span<const unsigned char> secret, std::
     n += label.size();
     hkdf_label[n++] = 0;  // an empty context
     hkdf_label[n++] = 1;  // HKDF-Expand's block counter
-    const EVP_MD* digest = algorithms().digest[static_cast<std::size_t>(suite)];
+    EVP_MAC_CTX* hmac = hmac_context(suite);
     unsigned char block[EVP_MAX_MD_SIZE];
-    unsigned int block_size = 0;
-    if (digest == nullptr ||
-        HMAC(digest, secret.data(), static_cast<int>(secret.size()), hkdf_label, n, block,
-             &block_size) == nullptr ||
-        block_size < size) {
+    std::size_t block_size = 0;
+    if (hmac == nullptr || EVP_MAC_init(hmac, secret.data(), secret.size(), nullptr) != 1 ||
+        EVP_MAC_update(hmac, hkdf_label, n) != 1 ||
+        EVP_MAC_final(hmac, block, &block_size, sizeof block) != 1 || block_size < size) {
         return false;
     }
     std::memcpy(out, block, size);
