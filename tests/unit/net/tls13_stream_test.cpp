@@ -41,10 +41,10 @@ void log_client_secret(const SSL*, const char* line)
 class Tls13StreamTest : public ::testing::Test {
 protected:
     void open(const char* suites = nullptr, int tickets = -1, SSL_SESSION* resume = nullptr,
-              int max_version = 0)
+              int max_version = 0, int server_sndbuf = 0)
     {
         ends_ = std::make_unique<Ends>();
-        connect_ends(Transport::tcp_loopback, 0, *ends_);
+        connect_ends(Transport::tcp_loopback, server_sndbuf, *ends_);
         if (!client_context_) {
             client_context_.reset(SSL_CTX_new(TLS_client_method()));
             ASSERT_NE(client_context_, nullptr);
@@ -320,6 +320,45 @@ TEST_F(Tls13StreamTest, KeyUpdatesFromTheClientAreFollowedAndAnswered)
         round_trip(20 + i);
         EXPECT_EQ(updates_at_client, i + 1) << "and does not answer what asks no answer";
     }
+}
+
+// A key update request that comes while the server's socket is full and a write is cut
+// short: the answer may queue behind sealed records; the client must still read the old
+// key's records, then the update, then the new key's.
+TEST_F(Tls13StreamTest, AKeyUpdateRequestWhileTheServersSocketIsFull)
+{
+    open(nullptr, -1, nullptr, 0, 16 * 1024);
+    ASSERT_TRUE(handshake());
+    const std::string payload = pattern(2 * 1024 * 1024, 7);
+    std::size_t offset = 0;
+    Io io = Io::done;
+    for (int i = 0; i < 1000 && io == Io::done; ++i) {
+        std::size_t n = 0;
+        io = server_->write(payload.data() + offset, payload.size() - offset, n);
+        offset += io == Io::done ? n : 0;
+    }
+    ASSERT_EQ(io, Io::want_write) << "the client reads nothing yet, so the socket fills";
+    ASSERT_EQ(SSL_key_update(client_.get(), SSL_KEY_UPDATE_REQUESTED), 1);
+    Exchange x;
+    x.to_server = "<iq type='get' id='1'/>";
+    x.to_client = payload.substr(offset);
+    std::string head;  // what the client must read before the exchange's bytes
+    ASSERT_TRUE(drive(*ends_, [&](Waits& w) {
+        char buffer[16384];
+        std::size_t n = 0;
+        const int ret = SSL_read_ex(client_.get(), buffer, sizeof buffer, &n);
+        if (ret == 1) {
+            head.append(buffer, n);
+            return head.size() >= offset;
+        }
+        w.client = client_wait(client_.get(), ret, "read");
+        return w.client == 0;
+    }));
+    ASSERT_EQ(head.size(), offset);
+    ASSERT_TRUE(exchange(*ends_, *server_, client_.get(), x));
+    EXPECT_EQ(x.at_server, x.to_server);
+    EXPECT_TRUE(head + x.at_client == payload);
+    round_trip(30);  // both sides on their new keys
 }
 
 // The client's Finished and its first bytes often come in one segment; the server must
