@@ -5,12 +5,12 @@
 
 #include "xml_scanner.h"
 
+#include <openssl/ssl.h>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/stream.hpp>
 
 #include <cstdint>
-#include <optional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -74,6 +74,10 @@ private:
     asio::awaitable<std::string> connect();
     asio::awaitable<std::string> open_stream(std::string& features);
     asio::awaitable<std::string> start_tls(std::string& features);
+    /// Reads what the socket has for OpenSSL once it is readable; false if the connection failed.
+    asio::awaitable<bool> tls_fill();
+    /// Moves what OpenSSL wrote into wire_; whether there was anything.
+    bool tls_drain();
     asio::awaitable<std::string> authenticate(const std::string& features);
     asio::awaitable<std::string> await_iq(std::string_view id);
     asio::awaitable<Event> next_event();  // need_more means the connection failed
@@ -85,7 +89,16 @@ private:
     Worker& worker_;
     ClientSetup setup_;
     asio::ip::tcp::socket socket_;
-    std::optional<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
+    // After STARTTLS: OpenSSL between two memory BIOs (both owned by ssl_). The records go
+    // through wire_ to the socket and come from the socket through the worker's scratch buffer,
+    // so an idle session keeps no record buffers (asio::ssl::stream kept ~70 KiB per session).
+    struct SslFree {
+        void operator()(SSL* ssl) const { SSL_free(ssl); }
+    };
+    std::unique_ptr<SSL, SslFree> ssl_;
+    BIO* tls_in_ = nullptr;
+    BIO* tls_out_ = nullptr;
+    std::string wire_;  // records not yet handed to the socket
     StreamScanner scanner_;
     std::vector<char> in_;
     std::size_t in_begin_ = 0;

@@ -4,6 +4,7 @@
 #include "options.h"
 #include "sasl.h"
 #include "stats.h"
+#include "tls.h"
 #include "worker.h"
 
 #include <atomic>
@@ -63,7 +64,7 @@ private:
     struct LoginRound;  // the lanes' shared state; outlives any lane that overstays its deadline
 
     const Options& options_;
-    boost::asio::ssl::context tls_;
+    TlsClientContext tls_;
     ScramCache cache_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::vector<std::size_t> connected_;  // per worker: clients already connected

@@ -3,7 +3,7 @@
 
 namespace chorus::bench {
 
-Worker::Worker(const Options& options, asio::ssl::context& tls, asio::ip::tcp::endpoint server,
+Worker::Worker(const Options& options, SSL_CTX* tls, asio::ip::tcp::endpoint server,
                ScramCache& cache)
     : options_(options), tls_(tls), server_(server), cache_(cache)
 {

@@ -6,10 +6,10 @@
 #include "options.h"
 #include "sasl.h"
 
+#include <openssl/ssl.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/ssl/context.hpp>
 
 #include <atomic>
 #include <future>
@@ -21,15 +21,17 @@ namespace chorus::bench {
 
 class Worker {
 public:
-    Worker(const Options& options, asio::ssl::context& tls, asio::ip::tcp::endpoint server,
-           ScramCache& cache);
+    Worker(const Options& options, SSL_CTX* tls, asio::ip::tcp::endpoint server, ScramCache& cache);
     ~Worker();
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
 
     asio::io_context& io() { return io_; }
     const Options& options() const { return options_; }
-    asio::ssl::context& tls() { return tls_; }
+    SSL_CTX* tls() { return tls_; }
+    /// Where a client's TLS records land between the socket and OpenSSL; its contents never
+    /// outlive one call on the worker's thread.
+    std::vector<char>& scratch() { return scratch_; }
     const asio::ip::tcp::endpoint& server() const { return server_; }
     ScramCache& scram_cache() { return cache_; }
 
@@ -72,13 +74,14 @@ public:
 private:
     asio::io_context io_{1};
     const Options& options_;
-    asio::ssl::context& tls_;
+    SSL_CTX* tls_;
     asio::ip::tcp::endpoint server_;
     ScramCache& cache_;
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard_;
     std::thread thread_;
     std::vector<std::unique_ptr<Client>> clients_;  // after io_: destroyed before it
     std::vector<Client*> dirty_;
+    std::vector<char> scratch_ = std::vector<char>(64 * 1024);
 };
 
 }  // namespace chorus::bench
