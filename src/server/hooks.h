@@ -98,6 +98,9 @@ struct Hooks {
     HookChain<void(Session&)> session_bound;
     /// A session ended (any reason); runs before it leaves the session table.
     HookChain<void(Session&)> session_closed;
+    /// An account is about to be deleted with all its data, its sessions still open: modules
+    /// finish the writes they queued for it and forget what they keep of it in memory.
+    HookChain<void(const Jid& account)> account_deleting;
     /// A session sent its first available presence with this priority.
     HookChain<void(Session&)> initial_presence;
     /// Stream features after authentication (bind is added by the stream itself).

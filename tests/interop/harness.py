@@ -602,6 +602,10 @@ class RawClient:
                 if self.closed or time.monotonic() >= deadline:
                     raise TimeoutError(f"no matching stanza; received so far:\n{self.text[-3000:]}")
 
+    def unconsumed(self, tag):
+        """The stanzas with this {ns}name tag received so far that no wait_for has taken."""
+        return [e for e in self._pending if e.tag == tag]
+
     def wait_tag(self, tag, timeout=None):
         """The next stanza with this {ns}name tag."""
         return self.wait_for(lambda e: e.tag == tag, timeout)

@@ -6,7 +6,9 @@ A chat to the bare JID goes to the highest-priority resource only and never to a
 one; headlines go to every non-negative one; a full JID reaches its resource whatever the
 priority; a message to a missing account bounces. Then in-band registration over a raw
 stream: the form, sign-up, duplicate refused, login with the new account, password change,
-removal; and refused when the server does not allow registration.
+removal; and refused when the server does not allow registration. A cancelled account
+takes its data with it: registered again under the same name, it starts with an empty roster,
+vCard, block list, archive and offline queue, while its contact keeps their conversation.
 """
 import sys
 
@@ -116,9 +118,82 @@ def registration():
     print("XEP-0077: form, sign-up, conflict, password change, removal, disabled by default")
 
 
+MAM = "urn:xmpp:mam:2"
+RSM = "http://jabber.org/protocol/rsm"
+
+
+def archive_count(client, with_jid=None):
+    """How many messages the client's own archive holds (RSM count of an empty page)."""
+    form = ""
+    if with_jid:
+        form = ("<x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE' type='hidden'>"
+                f"<value>{MAM}</value></field><field var='with'><value>{with_jid}</value>"
+                "</field></x>")
+    fin = client.request(f"<query xmlns='{MAM}'>{form}<set xmlns='{RSM}'><max>0</max></set>"
+                         "</query>", type="set", to=None)
+    assert fin.get("type") == "result", ET.tostring(fin)
+    return int(fin.findtext(f"{{{MAM}}}fin/{{{RSM}}}set/{{{RSM}}}count"))
+
+
+def cancelled_account_starts_empty():
+    q = "<query xmlns='jabber:iq:register'>{}</query>"
+    signup = q.format("<username>mercutio</username><password>{}</password>")
+    with harness.Server(users={"benvolio": "pw"}, config={"allow_registration": True}) as server:
+        raw = server.raw()
+        raw.open_stream()
+        raw.starttls()
+        assert raw.request(signup.format("first"), type="set", to="").get("type") == "result"
+        raw.close()
+
+        first = server.raw_login("mercutio", "first", resource="sword")
+        for payload in ["<vCard xmlns='vcard-temp'><FN>Mercutio</FN></vCard>",
+                        "<query xmlns='jabber:iq:roster'><item jid='benvolio@localhost'/></query>",
+                        "<block xmlns='urn:xmpp:blocking'><item jid='tybalt@localhost'/></block>"]:
+            assert first.request(payload, type="set", to=None).get("type") == "result", payload
+        benvolio = server.raw_login("benvolio", "pw", resource="street")
+        benvolio.send("<presence/>")
+        assert benvolio.ping()
+        first.send("<message to='benvolio@localhost' type='chat' id='m1'><body>A plague"
+                   "</body></message>")
+        benvolio.wait_tag(CLIENT + "message")
+        # mercutio has sent no presence: this one waits in his offline queue.
+        benvolio.send("<message to='mercutio@localhost' type='chat' id='m2'><body>Courage"
+                      "</body></message>")
+        assert benvolio.ping() and first.ping()
+        assert archive_count(first) == 2 and archive_count(benvolio, "mercutio@localhost") == 2
+
+        gone = first.request(q.format("<remove/>"), type="set", to="")
+        assert gone.get("type") == "result", ET.tostring(gone)
+        assert first.wait_stream_error(5) == "not-authorized"
+        assert benvolio.ping()  # the cancellation is done once its stream is closed
+
+        raw = server.raw()
+        raw.open_stream()
+        raw.starttls()
+        assert raw.request(signup.format("second"), type="set", to="").get("type") == "result"
+        raw.close()
+        second = server.raw_login("mercutio", "second", resource="sword")
+        roster = second.request("<query xmlns='jabber:iq:roster'/>", to=None)
+        assert list(roster.find("{jabber:iq:roster}query")) == [], ET.tostring(roster)
+        vcard = second.request("<vCard xmlns='vcard-temp'/>", to=None)
+        assert vcard.findtext("{vcard-temp}vCard/{vcard-temp}FN") is None, ET.tostring(vcard)
+        blocked = second.request("<blocklist xmlns='urn:xmpp:blocking'/>", to=None)
+        assert list(blocked.find("{urn:xmpp:blocking}blocklist")) == [], ET.tostring(blocked)
+        assert archive_count(second) == 0, "the old account's archive went with it"
+        second.send("<presence/>")
+        assert second.ping()
+        assert not second.unconsumed(CLIENT + "message"), \
+            "the old account's offline queue went with it"
+        assert archive_count(benvolio, "mercutio@localhost") == 2, "the contact keeps theirs"
+        second.close()
+        benvolio.close()
+    print("XEP-0077 cancel: the account's data goes with it; its contact's archive stays")
+
+
 async def main():
     await routing()
     registration()
+    cancelled_account_starts_empty()
 
 
 if __name__ == "__main__":

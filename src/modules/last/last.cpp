@@ -99,6 +99,10 @@ public:
                 return;
             }
         }
+        // A cancelled account's sessions close after its data is gone: store nothing.
+        if (!server_.accounts().exists(s.jid().node(), s.jid().domain())) {
+            return;
+        }
         const auto owner = s.jid().bare_str();
         storage::LastActivity last{.stamp_us = to_us(server_.clock().now()),
                                    .status = std::move(status)};

@@ -327,6 +327,12 @@ ModuleSpec spec()
                     ArchiveIdChars chars;
                     return ArchiveRef(format_archive_id(id, chars));
                 });
+            // The account's queued messages reach the archive before it is deleted with
+            // the rest of its data; its preferences must not outlive it in memory.
+            ctx.hook(&Hooks::account_deleting, Phase::process, [st](const Jid& account) {
+                st->archive->flush();
+                st->prefs.erase(account.bare_str());
+            });
             auto on = [&](IqType t, std::string_view el, auto fn) {
                 ctx.on_iq(
                     t, ns::mam, el, [st, fn](IqRequest& r) { return fn(*st, r); },

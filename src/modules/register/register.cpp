@@ -86,6 +86,7 @@ IqResult change(IqRequest& r)
     const auto& q = r.payload();
     const Jid account = r.from().bare();
     if (q.child("remove", ns::register_)) {
+        r.server().hooks().account_deleting.run(account);
         if (auto res = r.server().accounts().remove(account.node(), account.domain()); !res) {
             return StanzaError::internal_server_error();
         }
@@ -116,14 +117,16 @@ IqResult change(IqRequest& r)
 
 ModuleSpec spec()
 {
-    return {.name = "register", .xeps = {{77, "2.4"}}, .depends = {"disco"},
+    return {.name = "register",
+            .xeps = {{77, "2.4"}},
+            .depends = {"disco"},
             .attach = [](ModuleContext& ctx) {
                 auto& server = ctx.server();
                 ctx.add_feature(ns::register_, Disco::server);
-                ctx.provide(&Hooks::preauth_iq, [&server](std::string_view domain,
-                                                          const xml::Element& iq) {
-                    return preauth(server, domain, iq);
-                });
+                ctx.provide(&Hooks::preauth_iq,
+                            [&server](std::string_view domain, const xml::Element& iq) {
+                                return preauth(server, domain, iq);
+                            });
                 if (server.config().allow_registration) {
                     ctx.hook(&Hooks::preauth_features, Phase::process,
                              [](std::vector<xml::Element>& features) {
@@ -131,15 +134,18 @@ ModuleSpec spec()
                                                        std::string(ns::register_feature));
                              });
                 }
-                ctx.on_iq(IqType::get, ns::register_, "query", [](IqRequest& r) -> IqResult {
-                    if (!r.has_session()) {
-                        return StanzaError::forbidden();
-                    }
-                    auto form = registration_form();
-                    form.add_child("registered", std::string(ns::register_));
-                    form.child("username", ns::register_)->add_text(r.from().node());
-                    return IqResult::with(std::move(form));
-                }, Addressee::server);
+                ctx.on_iq(
+                    IqType::get, ns::register_, "query",
+                    [](IqRequest& r) -> IqResult {
+                        if (!r.has_session()) {
+                            return StanzaError::forbidden();
+                        }
+                        auto form = registration_form();
+                        form.add_child("registered", std::string(ns::register_));
+                        form.child("username", ns::register_)->add_text(r.from().node());
+                        return IqResult::with(std::move(form));
+                    },
+                    Addressee::server);
                 for (auto where : {Addressee::server, Addressee::account}) {
                     ctx.on_iq(IqType::set, ns::register_, "query", change, where);
                 }

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "base/check.h"
+#include "storage/sqlite/account_data.h"
 
 namespace chorus::storage::sqlite {
 namespace {
@@ -146,16 +147,28 @@ Result<void, StorageError> SqliteAccounts::set_credentials(std::string_view node
 
 Result<void, StorageError> SqliteAccounts::remove(std::string_view node, std::string_view domain)
 {
-    // Rows other modules keep for the account reference it with ON DELETE CASCADE.
-    auto guard = delete_.reset_on_exit();
-    delete_.bind(1, node).bind(2, domain);
-    if (auto r = delete_.run(); !r) {
+    // One transaction: the account and everything it owns go together, or nothing does.
+    if (auto r = db_.exec("BEGIN IMMEDIATE"); !r) {
         return r;
     }
-    if (sqlite3_changes(db_.handle()) == 0) {
-        return unexpected(not_found(node, domain));
+    auto outcome = [&]() -> Result<void, StorageError> {
+        auto guard = delete_.reset_on_exit();
+        delete_.bind(1, node).bind(2, domain);
+        if (auto r = delete_.run(); !r) {
+            return r;
+        }
+        if (sqlite3_changes(db_.handle()) == 0) {
+            return unexpected(not_found(node, domain));
+        }
+        return delete_account_data(db_, account_name(node, domain));
+    }();
+    if (outcome) {
+        outcome = db_.exec("COMMIT");
     }
-    return {};
+    if (!outcome) {
+        (void)db_.exec("ROLLBACK");
+    }
+    return outcome;
 }
 
 bool SqliteAccounts::exists(std::string_view node, std::string_view domain)

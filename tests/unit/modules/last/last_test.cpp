@@ -5,6 +5,7 @@
 
 #include "modules/last/last_permission.h"
 #include "modules/module_test_server.h"
+#include "storage/sqlite/sqlite_last_activity.h"
 #include "storage/sqlite/sqlite_roster.h"
 
 namespace chorus::modules::last {
@@ -140,6 +141,19 @@ TEST_F(LastModuleTest, OnlineIsZeroAndOfflineCountsFromTheLastSessionWithItsStat
     auto& again = t_.bind("juliet@localhost/phone", legacy());
     answer = t_.ask(again, "<iq type='get' id='own'><query xmlns='jabber:iq:last'/></iq>");
     EXPECT_EQ(answer.child("query", ns::last)->attr("seconds"), "0") << "own account, online";
+}
+
+TEST_F(LastModuleTest, ACancelledAccountLeavesNoLastActivityBehind)
+{
+    auto& phone = t_.bind("juliet@localhost/phone", legacy());
+    ASSERT_TRUE(t_.server().accounts().remove("juliet", "localhost"));
+    t_.close(phone);  // a cancelled account's sessions close after its data is gone
+    storage::sqlite::SqliteLastActivity store(t_.server().db());
+    EXPECT_FALSE(store.get("juliet@localhost")->has_value());
+
+    auto& orchard = t_.bind("romeo@localhost/orchard", legacy());
+    t_.close(orchard);
+    EXPECT_TRUE(store.get("romeo@localhost")->has_value()) << "an account still there keeps it";
 }
 
 }  // namespace
