@@ -139,11 +139,15 @@ def cancelled_account_starts_empty():
     q = "<query xmlns='jabber:iq:register'>{}</query>"
     signup = q.format("<username>mercutio</username><password>{}</password>")
     with harness.Server(users={"benvolio": "pw"}, config={"allow_registration": True}) as server:
-        raw = server.raw()
-        raw.open_stream()
-        raw.starttls()
-        assert raw.request(signup.format("first"), type="set", to="").get("type") == "result"
-        raw.close()
+        def sign_up(password):
+            raw = server.raw()
+            raw.open_stream()
+            raw.starttls()
+            ok = raw.request(signup.format(password), type="set", to="")
+            assert ok.get("type") == "result", ET.tostring(ok)
+            raw.close()
+
+        sign_up("first")
 
         first = server.raw_login("mercutio", "first", resource="sword")
         for payload in ["<vCard xmlns='vcard-temp'><FN>Mercutio</FN></vCard>",
@@ -167,11 +171,7 @@ def cancelled_account_starts_empty():
         assert first.wait_stream_error(5) == "not-authorized"
         assert benvolio.ping()  # the cancellation is done once its stream is closed
 
-        raw = server.raw()
-        raw.open_stream()
-        raw.starttls()
-        assert raw.request(signup.format("second"), type="set", to="").get("type") == "result"
-        raw.close()
+        sign_up("second")
         second = server.raw_login("mercutio", "second", resource="sword")
         roster = second.request("<query xmlns='jabber:iq:roster'/>", to=None)
         assert list(roster.find("{jabber:iq:roster}query")) == [], ET.tostring(roster)
