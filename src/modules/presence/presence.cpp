@@ -104,6 +104,14 @@ void PresenceModule::on_session_closed(router::Session& session)
     broadcast_unavailable(session, gone, false);
 }
 
+void PresenceModule::on_account_deleting(const Jid& account)
+{
+    const std::vector<router::Session*> sessions = server_.sessions().account(account.bare_view());
+    for (router::Session* s : sessions) {
+        on_session_closed(*s);  // announced once: the close that follows finds nothing to say
+    }
+}
+
 bool PresenceModule::account_exists(const Jid& bare)
 {
     if (!server_.sessions().account(bare.bare_view()).empty()) {
@@ -132,6 +140,8 @@ ModuleSpec spec()
                          [m](router::Session& s) { m->on_initial_presence(s); });
                 ctx.hook(&Hooks::session_closed, Phase::process,
                          [m](router::Session& s) { m->on_session_closed(s); });
+                ctx.hook(&Hooks::account_deleting, Phase::process,
+                         [m](const Jid& account) { m->on_account_deleting(account); });
                 // RFC 6121 §3.4: subscription pre-approval is announced as a stream feature.
                 ctx.hook(&Hooks::stream_features, Phase::process,
                          [](std::vector<xml::Element>& features) {

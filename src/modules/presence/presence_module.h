@@ -42,6 +42,9 @@ public:
     void on_initial_presence(router::Session& session);
     /// hooks.session_closed: unavailable presence for a session that ends without it.
     void on_session_closed(router::Session& session);
+    /// hooks.account_deleting: the account's sessions are announced unavailable now, while
+    /// its roster still says who is subscribed (they close after it is gone).
+    void on_account_deleting(const Jid& account);
 
 private:
     // What the module remembers of one session (by Session::id()).

@@ -230,6 +230,23 @@ TEST_F(PresenceModuleTest, AClosedSessionIsUnavailableToSubscribersAndDirectedRe
     EXPECT_EQ(presences(nurse), std::vector<std::string>{"unavailable romeo@localhost/orchard"});
 }
 
+TEST_F(PresenceModuleTest, ADeletedAccountIsUnavailableToItsSubscribersOnce)
+{
+    auto& juliet = login("juliet@localhost/balcony");
+    auto& romeo = login("romeo@localhost/orchard");
+    auto& phone = login("romeo@localhost/phone");
+    befriend(juliet, romeo);
+    clear({&juliet});
+    // As XEP-0077 cancellation runs: the hook, the data gone, then the sessions close.
+    t_.server().hooks().account_deleting.run(*Jid::parse("romeo@localhost"));
+    ASSERT_TRUE(t_.server().accounts().remove("romeo", "localhost"));
+    t_.close(romeo);
+    t_.close(phone);
+    const std::vector<std::string> want = {"unavailable romeo@localhost/orchard",
+                                           "unavailable romeo@localhost/phone"};
+    EXPECT_EQ(presences(juliet), want);
+}
+
 TEST_F(PresenceModuleTest, ExplicitUnavailableGoesToSubscribersDirectedAndTheSenderOnce)
 {
     auto& juliet = login("juliet@localhost/balcony");
