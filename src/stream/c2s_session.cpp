@@ -320,11 +320,14 @@ void C2sSession::send_bytes(router::SharedBytes bytes)
         fail({StreamCondition::policy_violation, "Too much unread data"});
         // The error waits behind the write in progress, which a peer that reads nothing
         // never completes: past close_grace the connection goes without it (closing the
-        // socket ends that write and the read wait, which releases the session).
+        // socket ends that write and the read wait, which releases the session). The close
+        // is abortive (a reset): otherwise the kernel keeps the unread megabytes of an
+        // orphaned socket until its own timeout.
         auto timer = std::make_shared<asio::steady_timer>(socket_.get_executor(), close_grace);
         timer->async_wait([weak = weak_from_this(), timer](boost::system::error_code) {
             if (auto self = weak.lock()) {
                 boost::system::error_code ignored;
+                self->socket_.set_option(asio::socket_base::linger(true, 0), ignored);
                 self->socket_.close(ignored);
             }
         });

@@ -441,8 +441,12 @@ def overflow_without_reading(server, sender):
     assert closed, (f"dave/never was cut off (left the session table) but chorusd still holds "
                     f"its connection {time.monotonic() - t0:.1f}s later: {entry} "
                     f"(state, Send-Q, Recv-Q, inode)")
+    # The close is a reset: the kernel keeps no orphaned socket with the unread data.
+    gone = wait_until(lambda: server_socket(server.c2s_port, victim.port) is None, 2)
+    assert gone, (f"chorusd's end of dave/never's connection lingers: "
+                  f"{server_socket(server.c2s_port, victim.port)} (state, Send-Q, Recv-Q, inode)")
     print(f"overflow without reading: dave/never cut after {n} messages ({secs:.1f}s); "
-          f"chorusd let go of its socket {time.monotonic() - t0:.1f}s later")
+          f"chorusd let go of its socket {time.monotonic() - t0:.1f}s later, with a reset")
     assert sender.ping("s2") == "result"
     victim.sock.close()
 
