@@ -110,6 +110,8 @@ class NS:
     disco_items = "http://jabber.org/protocol/disco#items"
     version = "jabber:iq:version"
     caps = "http://jabber.org/protocol/caps"
+    mam = "urn:xmpp:mam:2"
+    rsm = "http://jabber.org/protocol/rsm"
 
 
 class LoginFailed(Exception):

@@ -118,8 +118,8 @@ def registration():
     print("XEP-0077: form, sign-up, conflict, password change, removal, disabled by default")
 
 
-MAM = "urn:xmpp:mam:2"
-RSM = "http://jabber.org/protocol/rsm"
+MAM = harness.NS.mam
+RSM = harness.NS.rsm
 
 
 def archive_count(client, with_jid=None):
