@@ -69,6 +69,11 @@ struct StreamParser::Impl {
             parser = XML_ParserCreate_MM("UTF-8", ParserArena::suite(), "|");
         }
         XML_SetUserData(parser, this);
+#ifdef CHORUS_HAVE_EXPAT_REPARSE_DEFERRAL
+        // A stanza must be handled when its last byte arrives, not when the peer next
+        // sends something (CVE-2023-52425's deferral would hold a small final segment).
+        XML_SetReparseDeferralEnabled(parser, XML_FALSE);
+#endif
         XML_SetElementHandler(parser, &Impl::start, &Impl::end);
         XML_SetCharacterDataHandler(parser, &Impl::chars);
         XML_SetStartNamespaceDeclHandler(parser, &Impl::ns_decl);
