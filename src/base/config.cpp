@@ -64,6 +64,9 @@ const Option offline_options[] = {
     {"max_messages", [](Config& c) -> Target { return &c.offline_max_messages; }},
     {"max_age_days", [](Config& c) -> Target { return &c.offline_max_age_days; }},
 };
+const Option storage_options[] = {
+    {"durability", [](Config& c) -> Target { return &c.storage_durability; }},
+};
 
 struct Section {
     std::string_view name;
@@ -74,6 +77,7 @@ const Section sections[] = {
     {"tls", tls_options},
     {"limits", limits_options},
     {"offline", offline_options},
+    {"storage", storage_options},
 };
 
 template <class... F>
@@ -289,6 +293,7 @@ Result<void, std::string> validate_config(const Config& c)
         at_least("scram_iterations", c.scram_iterations, 4096),
         one_of("message_to_bare", c.message_to_bare, {"highest", "all"}),
         one_of("mam_default", c.mam_default, {"always", "never", "roster"}),
+        one_of("storage.durability", c.storage_durability, {"process", "power"}),
         is_ip_address(c.bind_address)
             ? Result<void, std::string>{}
             : unexpected("c2s.bind: '" + c.bind_address + "' is not an IP address"),

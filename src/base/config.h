@@ -41,6 +41,9 @@ struct Config {
     int offline_max_age_days = 30;
     bool archive_transient = false;
     std::string mam_default = "always";  // always | never | roster
+    // What a committed write survives before a copy of it leaves: "process" (the WAL
+    // commit, a killed server) or "power" (an fsync per group commit, a power loss).
+    std::string storage_durability = "process";
 };
 
 /// Reads a TOML file over the defaults; the error names the bad option.

@@ -18,7 +18,8 @@ using router::Session;
 Router::Router(Server& server)
     : server_(server),
       bare_policy_(server.config().message_to_bare == "all" ? router::BarePolicy::all
-                                                            : router::BarePolicy::highest)
+                                                            : router::BarePolicy::highest),
+      gate_([this](router::PendingMessage& p, bool committed) { on_settled(p, committed); })
 {
 }
 
@@ -107,32 +108,104 @@ void Router::message_from_session(Session& sender, xml::Element msg, const Jid& 
     };
     const auto plan = router::plan_outbound(in, sender, own);
     std::string bytes = serialize_stanza(msg);
-    if (plan.archive || !plan.copies.empty()) {
-        std::optional<ArchiveRef> ref;
-        if (plan.archive && server_.hooks().archive) {
-            ref = server_.hooks().archive(owner, to.bare_view(), bytes, true, plan.reaches_imng);
-        }
-        router::SharedBytes reflection;
-        for (const auto& d : plan.copies) {
-            if (d.form == CopyForm::reflection) {
-                if (!reflection) {  // XEP-0409: the archived version, once for the whole set
-                    reflection = std::make_shared<const std::string>(
-                        ref ? with_stanza_id(bytes, ref->id(), owner.str()) : bytes);
-                }
-                d.session->send_bytes(reflection);
-            } else {
-                d.session->send_bytes(std::make_shared<const std::string>(
-                    carbon_copy(bytes, "sent", owner.str(), d.session->jid().str())));
+    std::optional<ArchiveRef> ref;
+    if (plan.archive && server_.hooks().archive) {
+        ref = server_.hooks().archive(owner, to.bare_view(), bytes, true, plan.reaches_imng);
+    }
+    // The sender's own copies are made now and queued after the delivery: they wait for
+    // the message's last archive entry, so a device that saw its reflection can rely on
+    // the message being stored for everyone (and offline, if it went there).
+    router::SharedBytes reflection;
+    std::vector<router::SharedBytes> own_copies;
+    own_copies.reserve(plan.copies.size());
+    for (const auto& d : plan.copies) {
+        if (d.form == CopyForm::reflection) {
+            if (!reflection) {  // XEP-0409: the archived version, once for the whole set
+                reflection = std::make_shared<const std::string>(
+                    ref ? with_stanza_id(bytes, ref->id(), owner.str()) : bytes);
             }
+            own_copies.push_back(reflection);
+        } else {
+            own_copies.push_back(std::make_shared<const std::string>(
+                carbon_copy(bytes, "sent", owner.str(), d.session->jid().str())));
         }
     }
-    if (to.node().empty()) {
-        return;  // a message to the server itself: nothing handles it (RFC 6120 §10.3.1)
+    const std::int64_t sender_entry = ref ? ref->seq() : 0;
+    std::int64_t wait_for = sender_entry;
+    if (!to.node().empty()) {
+        wait_for = deliver_message(to, std::move(msg), std::move(bytes), sender_entry);
+    } else if (sender_entry) {  // a message to the server itself: nothing handles it
+        gate_.watch({.last_id = sender_entry, .message = std::move(msg)});  // RFC 6120 §10.3.1
     }
-    deliver_message(to, std::move(msg), std::move(bytes));
+    for (std::size_t i = 0; i < own_copies.size(); ++i) {
+        auto* session = plan.copies[i].session;
+        if (wait_for) {
+            session->send_bytes_after(gate_, wait_for, std::move(own_copies[i]));
+        } else {
+            session->send_bytes(std::move(own_copies[i]));
+        }
+    }
 }
 
-void Router::deliver_message(const Jid& to, xml::Element msg, std::string bytes)
+router::InboundPlan Router::plan_for(const Jid& to, const xml::Element& msg,
+                                     const MessageFacts& facts)
+{
+    const auto& sessions = server_.sessions().account(to.bare_view());
+    router::InboundInput in{
+        .facts = {.type = router::message_type(msg.attr("type")),
+                  .to_full_jid = to.is_full(),
+                  .has_marker = facts.marker,
+                  .is_muc_pm = facts.muc_user},
+        .account_exists = !sessions.empty() || account_exists(to.bare()),
+        .transient = skips_archive(facts),
+        .carbons_eligible = !facts.marker && facts.carbons_eligible,
+        .resource = to.resource(),
+        .policy = bare_policy_,
+    };
+    return router::plan_inbound(in, sessions);
+}
+
+void Router::send_inbound_copies(const router::InboundPlan& plan, const xml::Element& msg,
+                                 const std::string& owner, const router::SharedBytes& as_sent,
+                                 const std::optional<ArchiveRef>& ref)
+{
+    const std::int64_t entry = ref ? ref->seq() : 0;
+    auto send = [&](Session& s, router::SharedBytes b) {
+        if (entry) {
+            s.send_bytes_after(gate_, entry, std::move(b));
+        } else {
+            s.send_bytes(std::move(b));
+        }
+    };
+    router::SharedBytes to_bare;
+    for (const auto& d : plan.deliveries) {
+        switch (d.form) {
+            case CopyForm::as_sent:
+                send(*d.session, as_sent);
+                break;
+            case CopyForm::to_bare:
+                if (!to_bare) {  // ROUTING.md R5: strip the resource when forking
+                    xml::Element copy = msg;
+                    copy.set_attr("to", owner);
+                    auto b = serialize_stanza(copy);
+                    to_bare = std::make_shared<const std::string>(
+                        ref ? with_stanza_id(b, ref->id(), owner) : std::move(b));
+                }
+                send(*d.session, to_bare);
+                break;
+            case CopyForm::carbon_received:
+                send(*d.session, std::make_shared<const std::string>(carbon_copy(
+                                     *as_sent, "received", owner, d.session->jid().str())));
+                break;
+            case CopyForm::carbon_sent:
+            case CopyForm::reflection:
+                break;  // outbound forms only
+        }
+    }
+}
+
+std::int64_t Router::deliver_message(const Jid& to, xml::Element msg, std::string bytes,
+                                     std::int64_t sender_entry)
 {
     const Jid owner = to.bare();
     auto facts = scan_message(msg);
@@ -144,28 +217,14 @@ void Router::deliver_message(const Jid& to, xml::Element msg, std::string bytes)
         }
     }
     if (server_.hooks().stanza_in.run(owner, msg) == modules::Verdict::stop) {
-        return;
+        return sender_entry;
     }
-    const auto& sessions = server_.sessions().account(owner.str());
-    router::InboundInput in{
-        .facts = {.type = router::message_type(msg.attr("type")),
-                  .to_full_jid = to.is_full(),
-                  .has_marker = facts.marker,
-                  .is_muc_pm = facts.muc_user},
-        .account_exists = !sessions.empty() || account_exists(owner),
-        .transient = skips_archive(facts),
-        .carbons_eligible = !facts.marker && facts.carbons_eligible,
-        .resource = to.resource(),
-        .policy = bare_policy_,
-    };
-    const auto plan = router::plan_inbound(in, sessions);
+    const auto plan = plan_for(to, msg, facts);
     if (plan.bounce) {
-        return bounce(msg, StanzaError{*plan.bounce, ErrorType::cancel, {}, {}, {}});
+        bounce(msg, StanzaError{*plan.bounce, ErrorType::cancel, {}, {}, {}});
+        return sender_entry;
     }
-    if (plan.deliveries.empty() && !plan.archive && !plan.offline) {
-        return;
-    }
-    if (bytes.empty()) {
+    if (bytes.empty() && (!plan.deliveries.empty() || plan.archive)) {
         bytes = serialize_stanza(msg);
     }
     std::optional<ArchiveRef> ref;
@@ -178,44 +237,64 @@ void Router::deliver_message(const Jid& to, xml::Element msg, std::string bytes)
     if (ref) {  // the archived form, once: every copy below carries the same stanza-id
         bytes = with_stanza_id(bytes, ref->id(), owner.str());
     }
-    // Shared by every copy as sent, and read by the other forms: never copied.
-    const router::SharedBytes as_sent = std::make_shared<const std::string>(std::move(bytes));
-    const std::string_view sent = *as_sent;
-    router::SharedBytes to_bare;
-    for (const auto& d : plan.deliveries) {
-        switch (d.form) {
-            case CopyForm::as_sent:
-                d.session->send_bytes(as_sent);
-                break;
-            case CopyForm::to_bare:
-                if (!to_bare) {  // ROUTING.md R5: strip the resource when forking
-                    xml::Element copy = msg;
-                    copy.set_attr("to", owner.str());
-                    auto b = serialize_stanza(copy);
-                    to_bare = std::make_shared<const std::string>(
-                        ref ? with_stanza_id(b, ref->id(), owner.str()) : std::move(b));
-                }
-                d.session->send_bytes(to_bare);
-                break;
-            case CopyForm::carbon_received:
-                d.session->send_bytes(std::make_shared<const std::string>(
-                    carbon_copy(sent, "received", owner.str(), d.session->jid().str())));
-                break;
-            case CopyForm::carbon_sent:
-            case CopyForm::reflection:
-                break;  // outbound forms only
+    if (!plan.deliveries.empty()) {
+        // Shared by every copy as sent, and read by the other forms: never copied.
+        send_inbound_copies(plan, msg, owner.str(),
+                            std::make_shared<const std::string>(std::move(bytes)), ref);
+    }
+    const std::int64_t entry = ref ? ref->seq() : 0;
+    const std::int64_t last = std::max(entry, sender_entry);
+    if (ref && plan.offline) {
+        auto& sid = msg.add_child("stanza-id", std::string(ns::sid));
+        sid.set_attr("id", ref->id()).set_attr("by", owner.str());
+    }
+    if (last) {  // stored offline (or answered with an error) once the archive has it
+        gate_.watch({.last_id = last,
+                     .first_id = entry && sender_entry ? sender_entry : 0,
+                     .message = std::move(msg),
+                     .offline = plan.offline});
+    } else if (plan.offline) {
+        store_offline(owner, msg, false);
+    }
+    return last;
+}
+
+void Router::on_settled(router::PendingMessage& p, bool committed)
+{
+    auto& msg = p.message;
+    const auto to = Jid::parse(msg.attr("to"));
+    if (!committed) {
+        // Part of the message is not in the archive: no copy of it left (they carry its
+        // stanza-id); the sender may try again when the storage recovers.
+        if (to) {
+            strip_stanza_ids(msg, to->bare_str());
         }
+        bounce(msg, StanzaError::resource_constraint(
+                        "The message could not be stored; it was not delivered"));
+        return;
+    }
+    if (!p.offline || !to) {
+        return;
+    }
+    // Nobody could take it when it was routed; a session may have come since (its offline
+    // queue already read), so the inbound rules are asked again. It carries its stanza-id.
+    const auto plan = plan_for(*to, msg, scan_message(msg));
+    const auto owner = to->bare_str();
+    if (!plan.deliveries.empty()) {
+        send_inbound_copies(plan, msg, owner,
+                            std::make_shared<const std::string>(serialize_stanza(msg)), {});
     }
     if (plan.offline) {
-        if (ref) {
-            auto& sid = msg.add_child("stanza-id", std::string(ns::sid));
-            sid.set_attr("id", ref->id()).set_attr("by", owner.str());
-        }
-        const bool stored =
-            server_.hooks().store_offline && server_.hooks().store_offline(owner, msg);
-        if (!stored && !ref) {  // archived messages are not lost: the devices sync from MAM
-            bounce(msg, StanzaError::service_unavailable());
-        }
+        store_offline(to->bare(), msg, true);
+    }
+}
+
+void Router::store_offline(const Jid& owner, const xml::Element& msg, bool archived)
+{
+    const bool stored =
+        server_.hooks().store_offline && server_.hooks().store_offline(owner, msg);
+    if (!stored && !archived) {  // archived messages are not lost: the devices sync from MAM
+        bounce(msg, StanzaError::service_unavailable());
     }
 }
 
@@ -367,7 +446,8 @@ void Router::route(xml::Element stanza)
         return;
     }
     if (stanza.name() == "message") {
-        return deliver_message(*to, std::move(stanza), {});
+        deliver_message(*to, std::move(stanza), {});
+        return;
     }
     if (stanza.name() == "presence") {
         if (server_.hooks().stanza_in.run(to->bare(), stanza) == modules::Verdict::stop ||

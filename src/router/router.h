@@ -7,9 +7,11 @@
 #include <unordered_map>
 
 #include "jid/jid.h"
+#include "router/commit_gate.h"
 #include "router/message_rules.h"
 #include "router/session.h"
 #include "router/session_table.h"
+#include "server/hooks.h"
 #include "stanza/message_facts.h"
 #include "stanza/stanza_error.h"
 #include "xml/element.h"
@@ -34,13 +36,29 @@ public:
 
     void session_bound(router::Session& s);
     void session_closed(router::Session& s);
+    /// Where copies of archived messages wait for the archive's commit.
+    router::CommitGate& gate() noexcept { return gate_; }
 
 private:
     void message_from_session(router::Session& sender, xml::Element message, const Jid& to);
     void presence_from_session(router::Session& sender, xml::Element presence, const Jid* to);
     void iq_from_session(router::Session& sender, xml::Element iq, const Jid* to);
-    /// ROUTING.md "Inbound" for account `to`; bytes is msg already serialized (or empty).
-    void deliver_message(const Jid& to, xml::Element msg, std::string bytes);
+    /// ROUTING.md "Inbound" for account `to`; bytes is msg already serialized (or empty);
+    /// sender_entry: the sender's archive entry (0: none). Returns the archive seq the
+    /// sender's own copies must wait for (the message's newest entry), 0 when none.
+    std::int64_t deliver_message(const Jid& to, xml::Element msg, std::string bytes,
+                                 std::int64_t sender_entry = 0);
+    /// ROUTING.md "Inbound" for message msg to `to`, given the account's sessions now.
+    router::InboundPlan plan_for(const Jid& to, const xml::Element& msg,
+                                 const MessageFacts& facts);
+    /// The plan's copies; as_sent already carries ref's stanza-id, and they wait for it.
+    void send_inbound_copies(const router::InboundPlan& plan, const xml::Element& msg,
+                             const std::string& owner, const router::SharedBytes& as_sent,
+                             const std::optional<ArchiveRef>& ref);
+    /// A watched message's entries settled: store it offline, or answer the sender.
+    void on_settled(router::PendingMessage& pending, bool committed);
+    /// XEP-0160 for an account with no session to take the message.
+    void store_offline(const Jid& owner, const xml::Element& msg, bool archived);
     void deliver_iq(const Jid& to, xml::Element iq, router::Session* sender);
     bool account_exists(const Jid& bare);
     /// Fanned out but not archived (a transient message, ROUTING.md).
@@ -53,6 +71,7 @@ private:
 
     Server& server_;
     router::BarePolicy bare_policy_;
+    router::CommitGate gate_;
     std::unordered_map<std::string, std::optional<Jid>, router::SessionTable::StringHash,
                        std::equal_to<>>
         jid_cache_;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "jid/jid.h"
 #include "xml/element.h"
@@ -22,23 +23,60 @@ struct SessionFlags {
     int priority = 0;           // of the last broadcast presence
 };
 
+class CommitGate;
+
 /// A bound session. Lives on the I/O thread; never touched from elsewhere.
 class Session {
 public:
-    virtual ~Session() = default;
+    Session() = default;
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+    virtual ~Session();
     /// The bound full JID.
     virtual const Jid& jid() const noexcept = 0;
     virtual SessionFlags& flags() noexcept = 0;
     const SessionFlags& flags() const noexcept { return const_cast<Session*>(this)->flags(); }
     bool imng() const noexcept { return flags().imng; }
-    /// Queues bytes of one stanza (already serialized in the jabber:client namespace).
-    virtual void send_bytes(SharedBytes bytes) = 0;
+    /// Queues bytes of one stanza (already serialized in the jabber:client namespace): at
+    /// once, or behind copies held for the archive, so a session's stanzas leave in the
+    /// order they were routed (RFC 6120 §10.1).
+    void send_bytes(SharedBytes bytes);
+    /// Queues a copy carrying archive entry `id`'s stanza-id: it leaves once the entry is
+    /// committed and never if its batch was lost (DESIGN.md "archive before delivery").
+    void send_bytes_after(CommitGate& gate, std::int64_t id, SharedBytes bytes);
     /// Serializes and queues one stanza.
-    virtual void send(const xml::Element& stanza) = 0;
+    void send(const xml::Element& stanza);
+    /// Copies waiting for the archive, and their bytes (they count as unsent data).
+    std::size_t held() const noexcept { return held_ ? held_->size() - held_head_ : 0; }
+    std::size_t held_bytes() const noexcept { return held_bytes_; }
     /// Ends the stream with a stream error (e.g. <conflict/> when replaced).
     virtual void close_with(std::string serialized_stream_error) = 0;
     /// Monotonic per-process id: distinguishes a replaced session from its successor.
     virtual std::uint64_t id() const noexcept = 0;
+
+protected:
+    /// Puts bytes on the wire queue (the session's own order is already decided).
+    virtual void write_bytes(SharedBytes bytes) = 0;
+    /// Frees the held queue's buffer when nothing waits (idle sessions keep no buffer).
+    void trim_held() noexcept;
+    /// Drops every held copy (a session cut off for unread data).
+    void drop_held() noexcept;
+    /// held_bytes() grew or shrank: a session applies its write limits (backpressure).
+    virtual void held_changed() {}
+
+private:
+    friend class CommitGate;
+    /// Writes the held copies the gate has settled, in order; true when none is left.
+    bool release_held();
+
+    struct Held {
+        std::int64_t id;  // 0: not archived, only queued behind the ones before it
+        SharedBytes bytes;
+    };
+    CommitGate* gate_ = nullptr;  // set while copies are held
+    std::unique_ptr<std::vector<Held>> held_;
+    std::size_t held_head_ = 0;
+    std::size_t held_bytes_ = 0;
 };
 
 }  // namespace chorus::router

@@ -71,14 +71,18 @@ private:
 class ArchiveRef {
 public:
     static constexpr std::size_t capacity = 40;
-    explicit ArchiveRef(std::string_view id) : size_(static_cast<std::uint8_t>(id.size()))
+    /// seq: the entry's place in the archive's append order (CommitGate waits for it).
+    ArchiveRef(std::string_view id, std::int64_t seq)
+        : seq_(seq), size_(static_cast<std::uint8_t>(id.size()))
     {
         CHORUS_CHECK(id.size() <= capacity);
         std::copy(id.begin(), id.end(), chars_.begin());
     }
     std::string_view id() const noexcept { return {chars_.data(), size_}; }
+    std::int64_t seq() const noexcept { return seq_; }
 
 private:
+    std::int64_t seq_;
     std::array<char, capacity> chars_;
     std::uint8_t size_;
 };
@@ -112,7 +116,8 @@ struct Hooks {
     std::function<std::optional<Element>(std::string_view domain, const Element& iq)> preauth_iq;
 
     /// Archives a message (serialized in jabber:client, without our stanza-id) in owner's
-    /// archive; `with_bare` is the other party's bare JID. Returns the new stanza-id, or nullopt
+    /// archive; `with_bare` is the other party's bare JID. The entry is committed later: its
+    /// copies go through the router's CommitGate. Returns the new stanza-id, or nullopt
     /// when the owner's preferences keep it out (legacy-only accounts; ROUTING.md "Archive rules").
     /// Set by the MAM module.
     std::function<std::optional<ArchiveRef>(const Jid& owner, std::string_view with_bare,

@@ -44,6 +44,11 @@ Result<void, std::string> Server::start()
                                       db.error().message));
     }
     db_ = std::move(*db);
+    if (config_.storage_durability == "power") {  // offline queue, roster: fsync per commit
+        if (auto r = db_->exec("PRAGMA synchronous=FULL"); !r) {
+            return unexpected("storage.durability: " + r.error().message);
+        }
+    }
     accounts_ = std::make_unique<storage::sqlite::SqliteAccounts>(*db_);
     router_ = std::make_unique<Router>(*this);
     for (auto& spec : modules::all_modules()) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,11 +55,18 @@ struct ArchivePrefs {
 
 class Archive {
 public:
+    /// Called on the writer's thread after each group commit, in append order: every entry
+    /// appended with an id up to through_id is committed, or (false) lost with its batch.
+    using CommitListener = std::function<void(std::int64_t through_id, bool committed)>;
+
     virtual ~Archive() = default;
     /// Queues a message for the batching writer; it is durable after the next group commit
     /// and visible to every query made after this call returns. Entries with the same
     /// stanza (one message in the sender's and the recipient's archive) may share storage.
+    /// Ids must grow from one append to the next.
     virtual void append(const ArchiveEntry& entry) = 0;
+    /// Set before the first append.
+    virtual void set_commit_listener(CommitListener listener) = 0;
     virtual ArchivePage query(const ArchiveQuery& q) = 0;
     virtual bool contains(std::string_view owner, std::int64_t id) = 0;
     /// The largest id ever stored (ids continue after it on restart).

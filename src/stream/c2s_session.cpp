@@ -44,6 +44,7 @@ bool C2sSession::sweep_idle()
     if (idle && queue_.empty() && writing_.empty()) {
         queue_.shrink_to_fit();  // capacity left from the login's replies
         writing_.shrink_to_fit();
+        trim_held();
     }
     return idle && parser_.hibernate();
 }
@@ -178,7 +179,7 @@ asio::awaitable<void> C2sSession::run()
     }
     const auto watermark = server_.config().limits.write_high_watermark;
     while (socket_.is_open()) {
-        if (queued_bytes_ > watermark) {
+        if (unsent_bytes() > watermark) {
             co_await drain();  // a peer that does not read stops being read (backpressure)
         }
         std::string_view data;
@@ -221,8 +222,11 @@ asio::awaitable<void> C2sSession::run()
 
 void C2sSession::arm_read()
 {
-    if (!closing_ && queued_bytes_ > server_.config().limits.write_high_watermark) {
+    if (!closing_ && unsent_bytes() > server_.config().limits.write_high_watermark) {
         read_paused_ = true;  // a peer that does not read stops being read (backpressure)
+        // With no read armed and perhaps no write in flight (only copies held for the
+        // archive), nothing else would keep this session alive until it resumes.
+        paused_self_ = shared_from_this();
         return;
     }
     auto self = shared_from_this();
@@ -305,32 +309,14 @@ asio::awaitable<void> C2sSession::drain()
     }
 }
 
-void C2sSession::send_bytes(router::SharedBytes bytes)
+void C2sSession::write_bytes(router::SharedBytes bytes)
 {
     if (closing_ || write_failed_) {
         return;
     }
     queued_bytes_ += bytes->size();
     queue_.push_back(std::move(bytes));
-    if (queued_bytes_ > overflow_factor * server_.config().limits.write_high_watermark) {
-        // A client that stops reading while others write to it would hold memory without
-        // bound; it is disconnected (its IM-NG copies are in the archive).
-        queue_.clear();
-        queued_bytes_ = 0;
-        fail({StreamCondition::policy_violation, "Too much unread data"});
-        // The error waits behind the write in progress, which a peer that reads nothing
-        // never completes: past close_grace the connection goes without it (closing the
-        // socket ends that write and the read wait, which releases the session). The close
-        // is abortive (a reset): otherwise the kernel keeps the unread megabytes of an
-        // orphaned socket until its own timeout.
-        auto timer = std::make_shared<asio::steady_timer>(socket_.get_executor(), close_grace);
-        timer->async_wait([weak = weak_from_this(), timer](boost::system::error_code) {
-            if (auto self = weak.lock()) {
-                boost::system::error_code ignored;
-                self->socket_.set_option(asio::socket_base::linger(true, 0), ignored);
-                self->socket_.close(ignored);
-            }
-        });
+    if (cut_off_if_overflowing()) {
         return;
     }
     if (writing_.empty()) {
@@ -341,14 +327,54 @@ void C2sSession::send_bytes(router::SharedBytes bytes)
     }
 }
 
-void C2sSession::send(const xml::Element& stanza)
+bool C2sSession::cut_off_if_overflowing()
 {
-    send_bytes(std::make_shared<const std::string>(serialize_stanza(stanza)));
+    // Only what the client did not take counts: copies held for the archive are ours.
+    if (closing_ || queued_bytes_ <= overflow_factor * server_.config().limits.write_high_watermark) {
+        return false;
+    }
+    // A client that stops reading while others write to it would hold memory without
+    // bound; it is disconnected (its IM-NG copies are in the archive).
+    queue_.clear();
+    queued_bytes_ = 0;
+    drop_held();
+    fail({StreamCondition::policy_violation, "Too much unread data"});
+    // The error waits behind the write in progress, which a peer that reads nothing
+    // never completes: past close_grace the connection goes without it (closing the
+    // socket ends that write and the read wait, which releases the session). The close
+    // is abortive (a reset): otherwise the kernel keeps the unread megabytes of an
+    // orphaned socket until its own timeout.
+    auto timer = std::make_shared<asio::steady_timer>(socket_.get_executor(), close_grace);
+    timer->async_wait([weak = weak_from_this(), timer](boost::system::error_code) {
+        if (auto self = weak.lock()) {
+            boost::system::error_code ignored;
+            self->socket_.set_option(asio::socket_base::linger(true, 0), ignored);
+            self->socket_.close(ignored);
+            self->paused_self_.reset();
+        }
+    });
+    return true;
+}
+
+void C2sSession::held_changed()
+{
+    resume_if_drained();
+}
+
+void C2sSession::resume_if_drained()
+{
+    if (read_paused_ && !write_failed_ &&
+        unsent_bytes() <= server_.config().limits.write_high_watermark) {
+        read_paused_ = false;
+        auto self = std::move(paused_self_);
+        arm_read();
+    }
 }
 
 void C2sSession::send_raw(std::string text)
 {
-    send_bytes(std::make_shared<const std::string>(std::move(text)));
+    // Stream-level bytes (negotiation, errors, the close) never wait behind held copies.
+    write_bytes(std::make_shared<const std::string>(std::move(text)));
 }
 
 void C2sSession::flush()
@@ -434,10 +460,7 @@ void C2sSession::on_written(boost::system::error_code ec, std::size_t count)
         return;
     }
     flush();
-    if (read_paused_ && queued_bytes_ <= server_.config().limits.write_high_watermark) {
-        read_paused_ = false;
-        arm_read();
-    }
+    resume_if_drained();
     if (writing_.empty() && closing_) {
         if (tls_) {
             tls_->shutdown();
@@ -448,6 +471,7 @@ void C2sSession::on_written(boost::system::error_code ec, std::size_t count)
         timer->async_wait([self = shared_from_this(), timer](boost::system::error_code) {
             boost::system::error_code ignored2;
             self->socket_.close(ignored2);
+            self->paused_self_.reset();  // no read is armed to end it
         });
     }
 }
@@ -493,6 +517,7 @@ void C2sSession::on_stream_close()
 
 void C2sSession::finish_close()
 {
+    auto self = std::move(paused_self_);
     unbind();
     closing_ = true;
     if (writing_.empty() || write_failed_) {

@@ -83,8 +83,6 @@ public:
     // router::Session
     const Jid& jid() const noexcept override { return jid_; }
     router::SessionFlags& flags() noexcept override { return flags_; }
-    void send_bytes(router::SharedBytes bytes) override;
-    void send(const xml::Element& stanza) override;
     void close_with(std::string serialized_stream_error) override;
     std::uint64_t id() const noexcept override { return id_; }
 
@@ -94,6 +92,10 @@ public:
     /// parser state until its next bytes arrive (idle sessions are most sessions). True
     /// when it did.
     bool sweep_idle();
+
+protected:
+    void write_bytes(router::SharedBytes bytes) override;
+    void held_changed() override;
 
 private:
     // xml::StreamHandler
@@ -120,6 +122,13 @@ private:
     void write_tls(std::size_t gathered);
     void on_written(boost::system::error_code ec, std::size_t count);
     void send_raw(std::string text);
+    /// Bytes routed to this client and not yet written: queued and held for the archive.
+    std::size_t unsent_bytes() const noexcept { return queued_bytes_ + held_bytes(); }
+    /// Past overflow_factor times the watermark of queued bytes, a client that does not
+    /// read is cut off.
+    bool cut_off_if_overflowing();
+    /// Reading resumes once the unsent data is back under the watermark.
+    void resume_if_drained();
     void finish_close();
     /// Leaves the session table (once), running the session_closed hooks.
     void unbind();
@@ -158,6 +167,7 @@ private:
     bool closing_ = false;
     bool read_since_sweep_ = true;
     bool read_paused_ = false;  // backpressure: on_written resumes reading
+    std::shared_ptr<C2sSession> paused_self_;  // set while read_paused_
     bool authenticated_ = false;
     bool bound_ = false;
     int auth_failures_ = 0;

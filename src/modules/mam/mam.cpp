@@ -3,6 +3,7 @@
 #include "modules/mam/mam.h"
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include "base/clock.h"
 #include "modules/mam/mam_query.h"
 #include "modules/module_context.h"
+#include "router/router.h"
 #include "stanza/namespaces.h"
 #include "stanza/stanza_bytes.h"
 #include "storage/sqlite/sqlite_archive.h"
@@ -289,9 +291,25 @@ ModuleSpec spec()
                 spdlog::error("mam: cannot open the archive writer: {}", writer.error().message);
                 return;
             }
+            if (server.config().storage_durability == "power") {  // fsync per group commit
+                if (auto r = (*writer)->exec("PRAGMA synchronous=FULL"); !r) {
+                    spdlog::error("mam: storage.durability: {}", r.error().message);
+                    return;
+                }
+            }
             auto st = std::make_shared<State>();
             st->archive =
                 std::make_unique<storage::sqlite::SqliteArchive>(server.db(), std::move(*writer));
+            // Copies of archived messages leave when the writer reports their commit; one
+            // post per group commit, not per message.
+            st->archive->set_commit_listener(
+                [weak = std::weak_ptr<State>(st), &server](std::int64_t through, bool ok) {
+                    boost::asio::post(server.io(), [weak, &server, through, ok] {
+                        if (weak.lock()) {
+                            server.router().gate().settle(through, ok);
+                        }
+                    });
+                });
             st->roster = std::make_unique<storage::sqlite::SqliteRoster>(server.db());
             st->last_id = st->archive->max_id();
             st->clock = &server.clock();
@@ -325,7 +343,7 @@ ModuleSpec spec()
                     st->archive->append({id, owner.str(), with, st->now_us(), outgoing, bytes});
                     check_backlog(st, gate);
                     ArchiveIdChars chars;
-                    return ArchiveRef(format_archive_id(id, chars));
+                    return ArchiveRef(format_archive_id(id, chars), id);
                 });
             // The account's queued messages reach the archive before it is deleted with
             // the rest of its data; its preferences must not outlive it in memory.

@@ -1,10 +1,8 @@
 // SqliteArchive: group-committed appends and WAL checkpoints on a writer thread.
 #include "storage/sqlite/sqlite_archive.h"
 
-#include <sched.h>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,12 +12,10 @@
 namespace chorus::storage::sqlite {
 namespace {
 
-// How long the writer lets a batch gather, and the batch size that commits at once. Every
-// commit rewrites each index page it touched into the WAL, and with many owners nearly
-// every item touches its own pages: the larger the batch, the more items share a page.
-// Queries flush first, so nobody reads a stale archive.
-constexpr auto gather_time = std::chrono::milliseconds(50);
-constexpr std::size_t max_batch = 16384;
+// Copies of archived messages wait for their commit, so the writer never lets a batch
+// gather on a timer: it takes whatever was appended while it committed the last one (group
+// commit). Under load the batches grow by themselves, and every commit rewrites each index
+// page it touched into the WAL: the larger the batch, the more items share a page.
 // The writer's page cache: the index pages it appends to stay in memory.
 constexpr std::string_view writer_cache = "PRAGMA cache_size=-16384";
 // WAL pages before a checkpoint copies them into the database. A page that several commits
@@ -30,17 +26,6 @@ constexpr std::size_t max_cached_keys = 65536;
 
 // After a checkpoint lets the WAL start over, its file is cut back to this size.
 constexpr std::string_view wal_size_limit = "PRAGMA journal_size_limit=67108864";
-
-/// The writer may share a core with the I/O thread: a commit (or a WAL checkpoint) must
-/// never delay delivery. SCHED_IDLE yields the moment the I/O thread wakes; a low nice value
-/// alone lets the writer finish its time slice first (a millisecond or more).
-void set_idle_priority(pid_t thread, bool idle)
-{
-    sched_param param{};
-    if (sched_setscheduler(thread, idle ? SCHED_IDLE : SCHED_OTHER, &param) != 0) {
-        setpriority(PRIO_PROCESS, static_cast<id_t>(thread), idle ? 19 : 0);
-    }
-}
 
 struct StringHash {
     using is_transparent = void;
@@ -71,43 +56,22 @@ public:
                            std::move(*item));
     }
 
-    /// Commits the batch; false when part of it could not be stored (logged).
-    bool write(const ArchiveBatch& batch)
+    /// Commits the whole batch or nothing: copies wait for it, and a copy must never carry
+    /// a stanza-id the archive lacks. The error is the first failure's (not logged here).
+    Result<void, StorageError> write(const ArchiveBatch& batch)
     {
-        bool ok = db_->exec("BEGIN IMMEDIATE").has_value();
-        order_.clear();
-        for (const auto& item : batch.items()) {
-            const auto owner = key(batch.text(item.owner));
-            const auto with = key(batch.text(item.with));
-            if (!owner || !with) {
-                ok = false;
-                continue;
-            }
-            order_.push_back({*owner, item.id, *with, &item});
+        if (auto r = db_->exec("BEGIN IMMEDIATE"); !r) {
+            return r;
         }
-        for (const auto& b : batch.bodies()) {
-            auto reset = insert_body_.reset_on_exit();
-            insert_body_.bind(1, b.id).bind_unowned(2, batch.text(b.stanza));
-            ok = report(insert_body_.run()) && ok;
+        auto r = insert(batch);
+        if (r) {
+            r = db_->exec("COMMIT");
         }
-        // In key order, each owner's pages are visited once per batch, not once per item.
-        std::sort(order_.begin(), order_.end());
-        for (const auto& [owner, id, with, item] : order_) {
-            auto reset = insert_item_.reset_on_exit();
-            insert_item_.bind(1, owner)
-                .bind(2, id)
-                .bind(3, with)
-                .bind(4, item->stamp_us)
-                .bind(5, std::int64_t{item->outgoing})
-                .bind(6, batch.bodies()[item->body].id);
-            ok = report(insert_item_.run()) && ok;
-        }
-        if (!report(db_->exec("COMMIT"))) {
+        if (!r) {
             (void)db_->exec("ROLLBACK");
             keys_.clear();  // keys added in this transaction are gone with it
-            ok = false;
         }
-        return ok;
+        return r;
     }
 
 private:
@@ -120,15 +84,45 @@ private:
     {
     }
 
-    static bool report(const Result<void, StorageError>& r)
+    Result<void, StorageError> insert(const ArchiveBatch& batch)
     {
-        if (!r) {
-            spdlog::error("archive writer: {}", r.error().message);
+        order_.clear();
+        for (const auto& item : batch.items()) {
+            auto owner = key(batch.text(item.owner));
+            if (!owner) {
+                return unexpected(owner.error());
+            }
+            auto with = key(batch.text(item.with));
+            if (!with) {
+                return unexpected(with.error());
+            }
+            order_.push_back({*owner, item.id, *with, &item});
         }
-        return r.has_value();
+        for (const auto& b : batch.bodies()) {
+            auto reset = insert_body_.reset_on_exit();
+            insert_body_.bind(1, b.id).bind_unowned(2, batch.text(b.stanza));
+            if (auto r = insert_body_.run(); !r) {
+                return r;
+            }
+        }
+        // In key order, each owner's pages are visited once per batch, not once per item.
+        std::sort(order_.begin(), order_.end());
+        for (const auto& [owner, id, with, item] : order_) {
+            auto reset = insert_item_.reset_on_exit();
+            insert_item_.bind(1, owner)
+                .bind(2, id)
+                .bind(3, with)
+                .bind(4, item->stamp_us)
+                .bind(5, std::int64_t{item->outgoing})
+                .bind(6, batch.bodies()[item->body].id);
+            if (auto r = insert_item_.run(); !r) {
+                return r;
+            }
+        }
+        return {};
     }
 
-    std::optional<std::int64_t> key(std::string_view jid)
+    Result<std::int64_t, StorageError> key(std::string_view jid)
     {
         if (auto it = keys_.find(jid); it != keys_.end()) {
             return it->second;
@@ -139,8 +133,7 @@ private:
             find_jid_.bind_unowned(1, jid);
             auto row = find_jid_.step();
             if (!row) {
-                spdlog::error("archive writer: {}", row.error().message);
-                return std::nullopt;
+                return unexpected(row.error());
             }
             if (*row) {
                 id = find_jid_.column_int64(0);
@@ -149,8 +142,8 @@ private:
         if (id == 0) {
             auto reset = insert_jid_.reset_on_exit();
             insert_jid_.bind_unowned(1, jid);
-            if (!report(insert_jid_.run())) {
-                return std::nullopt;
+            if (auto r = insert_jid_.run(); !r) {
+                return unexpected(r.error());
             }
             id = sqlite3_last_insert_rowid(db_->handle());
         }
@@ -183,9 +176,6 @@ SqliteArchive::SqliteArchive(Database& reader, std::unique_ptr<Database> writer)
     // The reader's commits ask the writer for checkpoints instead of running them here.
     sqlite3_wal_hook(reader_.handle(), &SqliteArchive::on_reader_wal, this);
     writer_ = std::thread([this] { run_writer(); });
-    // flush() lifts the writer's priority by its thread id: know it before anyone can wait.
-    std::unique_lock lock(mutex_);
-    committed_.wait(lock, [&] { return writer_tid_ != 0; });
 }
 
 SqliteArchive::~SqliteArchive()
@@ -206,11 +196,16 @@ int SqliteArchive::on_reader_wal(void* self, sqlite3*, const char*, int pages)
         {
             std::lock_guard lock(archive->mutex_);
             archive->checkpoint_wanted_ = true;
-            archive->lift_writer();  // at idle priority, other processes could starve it
         }
         archive->wake_.notify_one();
     }
     return SQLITE_OK;
+}
+
+void SqliteArchive::set_commit_listener(CommitListener listener)
+{
+    std::lock_guard lock(mutex_);
+    listener_ = std::move(listener);
 }
 
 void SqliteArchive::append(const ArchiveEntry& entry)
@@ -229,17 +224,15 @@ void SqliteArchive::append(const ArchiveEntry& entry)
 
 void SqliteArchive::run_writer()
 {
-    set_idle_priority(gettid(), true);
-    {
-        std::lock_guard lock(mutex_);
-        writer_tid_ = gettid();
-    }
-    committed_.notify_all();
+    // Normal priority: every copy of an archived message waits for this thread's commit
+    // (it once ran at SCHED_IDLE, when nothing waited for it but queries).
     (void)writer_db_->exec(writer_cache);
     (void)writer_db_->exec(wal_size_limit);
     sqlite3_wal_autocheckpoint(writer_db_->handle(), checkpoint_pages);
     auto writer = BatchWriter::prepare(*writer_db_);
     ArchiveBatch batch;
+    std::uint64_t lost_batches = 0, lost_entries = 0;  // since the failure was logged
+    CommitListener listener;
     for (;;) {
         bool checkpoint = false;
         {
@@ -248,28 +241,41 @@ void SqliteArchive::run_writer()
             if (pending_.empty() && stopping_) {
                 return;
             }
-            // Let a batch gather: one commit per few milliseconds instead of one per message
-            // when traffic is light, unless someone waits for it (flush) or it is large.
-            if (!pending_.empty()) {
-                wake_.wait_for(lock, gather_time, [&] {
-                    return stopping_ || flush_waiters_ > 0 || pending_.size() >= max_batch;
-                });
-            }
             batch.swap(pending_);
             std::swap(checkpoint, checkpoint_wanted_);
+            if (!listener) {
+                listener = listener_;
+            }
         }
         if (!batch.empty()) {
             // One transaction per batch: the group commit that lets archiving keep up with
             // fan-out without a sync per message.
-            if (!writer || !writer->write(batch)) {
-                spdlog::error("archive: a batch of {} messages was not fully stored", batch.size());
+            auto stored = writer ? writer->write(batch)
+                                 : Result<void, StorageError>(unexpected(StorageError{
+                                       StorageError::Code::backend, "no writer statements"}));
+            // Once per burst: a full disk fails every batch until space returns.
+            if (!stored && lost_batches++ == 0) {
+                spdlog::error("archive: cannot store messages ({}); they are refused until "
+                              "it can",
+                              stored.error().message);
+            }
+            if (!stored) {
+                lost_entries += batch.size();
+            } else if (lost_batches > 0) {
+                spdlog::warn("archive: storing again; {} messages in {} batches were refused",
+                             lost_entries, lost_batches);
+                lost_batches = lost_entries = 0;
+            }
+            if (listener) {
+                std::int64_t through = 0;
+                for (const auto& item : batch.items()) {
+                    through = std::max(through, item.id);
+                }
+                listener(through, stored.has_value());
             }
         } else if (checkpoint) {  // the writer's own commits checkpoint automatically
             sqlite3_wal_checkpoint_v2(writer_db_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
                                       nullptr, nullptr);
-        }
-        if (boosted_.exchange(false)) {  // lifted for a waiting query or a checkpoint
-            set_idle_priority(writer_tid_, true);
         }
         {
             std::lock_guard lock(mutex_);
@@ -277,13 +283,6 @@ void SqliteArchive::run_writer()
         }
         committed_.notify_all();
         batch.clear();
-    }
-}
-
-void SqliteArchive::lift_writer()
-{
-    if (!boosted_.exchange(true)) {  // the writer drops back to idle after its next batch
-        set_idle_priority(writer_tid_, false);
     }
 }
 
@@ -300,13 +299,8 @@ void SqliteArchive::flush()
     if (committed_count_ >= target) {
         return;
     }
-    ++flush_waiters_;
-    // The I/O thread now waits for an idle-priority thread: lift it, or any other process's
-    // load could starve the query (priority inversion).
-    lift_writer();
     wake_.notify_one();
     committed_.wait(lock, [&] { return committed_count_ >= target; });
-    --flush_waiters_;
 }
 
 }  // namespace chorus::storage::sqlite

@@ -28,6 +28,7 @@ public:
     ~SqliteArchive() override;
 
     void append(const ArchiveEntry& entry) override;
+    void set_commit_listener(CommitListener listener) override;
     ArchivePage query(const ArchiveQuery& q) override;
     bool contains(std::string_view owner, std::int64_t id) override;
     std::int64_t max_id() override;
@@ -44,8 +45,6 @@ private:
     static int on_reader_wal(void* self, struct sqlite3*, const char*, int pages);
     /// The key of an owner or contact JID in archive_jids, read on the I/O thread.
     std::optional<std::int64_t> jid_key(std::string_view jid);
-    /// Normal priority for the writer until its current or next batch is done.
-    void lift_writer();
 
     Database& reader_;
     std::unique_ptr<Database> writer_db_;
@@ -53,10 +52,8 @@ private:
     std::condition_variable wake_, committed_;
     ArchiveBatch pending_;
     std::uint64_t appended_ = 0, committed_count_ = 0;
-    int flush_waiters_ = 0;  // queries waiting for a commit: do not let the batch gather
+    CommitListener listener_;
     bool checkpoint_wanted_ = false;
-    pid_t writer_tid_ = 0;              // set by the writer before the constructor returns
-    std::atomic<bool> boosted_{false};  // the writer runs at normal priority for a flush()
     bool stopping_ = false;
     std::thread writer_;
 };

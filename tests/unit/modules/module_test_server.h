@@ -6,7 +6,9 @@
 #include <stdlib.h>
 
 #include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 #include <memory>
 #include <optional>
 #include <string>
@@ -110,6 +112,23 @@ public:
         auto stanza = parse_stanza(text);
         ASSERT_TRUE(stanza.has_value()) << text;
         server_->router().from_session(s, std::move(*stanza));
+        settle();
+    }
+
+    /// Runs the I/O context until every copy held for the archive has left: the writer's
+    /// commit reports arrive as posts (DESIGN.md "archive before delivery").
+    void settle()
+    {
+        auto& gate = server_->router().gate();
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while ((gate.watched() > 0 || gate.waiting_sessions() > 0) &&
+               std::chrono::steady_clock::now() < deadline) {
+            io_.restart();
+            if (io_.poll() == 0) {
+                std::this_thread::sleep_for(std::chrono::microseconds(100));
+            }
+        }
+        EXPECT_EQ(gate.watched() + gate.waiting_sessions(), 0u) << "the archive never settled";
     }
 
     /// Sends an IQ and returns the session's last stanza (the answer), parsed.

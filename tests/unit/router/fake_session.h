@@ -17,13 +17,16 @@ public:
     }
     const Jid& jid() const noexcept override { return jid_; }
     SessionFlags& flags() noexcept override { return flags_; }
-    void send_bytes(SharedBytes bytes) override { sent.push_back(*bytes); }
-    void send(const xml::Element& stanza) override { sent.push_back(serialize_stanza(stanza)); }
     void close_with(std::string e) override { closed_with = std::move(e); }
     std::uint64_t id() const noexcept override { return id_; }
 
+    using Session::trim_held;
+
     std::vector<std::string> sent;
     std::string closed_with;
+
+protected:
+    void write_bytes(SharedBytes bytes) override { sent.push_back(*bytes); }
 
 private:
     static std::uint64_t& counter()

@@ -494,7 +494,7 @@ TEST_F(SqliteArchiveTest, AReaderCommitPastTheLimitIsCheckpointedByTheWriterThre
     const auto wal = temp_.db().path() + "-wal";
     auto size = std::filesystem::file_size(wal);
     ASSERT_GE(size, 8192 * static_cast<std::uintmax_t>(sql_int("PRAGMA page_size")));
-    // The writer runs at idle priority: a generous deadline that only a failure reaches.
+    // The writer thread may be slow to get a core: a deadline that only a failure reaches.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     bool started_over = false;
     while (!started_over && std::chrono::steady_clock::now() < deadline) {
