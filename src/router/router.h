@@ -42,6 +42,9 @@ private:
     /// ROUTING.md "Inbound" for account `to`; bytes is msg already serialized (or empty).
     void deliver_message(const Jid& to, xml::Element msg, std::string bytes);
     void deliver_iq(const Jid& to, xml::Element iq, router::Session* sender);
+    /// The one place where stanzas for a domain this server does not serve go; the s2s
+    /// round replaces its body. sender: the local session to answer directly, if any.
+    void route_remote(const xml::Element& stanza, const Jid& to, router::Session* sender);
     bool account_exists(const Jid& bare);
     /// Fanned out but not archived (a transient message, ROUTING.md).
     bool skips_archive(const MessageFacts& facts) const;
