@@ -44,6 +44,9 @@ const Option c2s_options[] = {
     {"require_tls", [](Config& c) -> Target { return &c.require_tls; }},
     {"allow_plaintext_on_loopback",
      [](Config& c) -> Target { return &c.allow_plaintext_on_loopback; }},
+    {"negotiation_timeout", [](Config& c) -> Target { return &c.negotiation_timeout_s; }},
+    {"ping_interval", [](Config& c) -> Target { return &c.ping_interval_s; }},
+    {"ping_timeout", [](Config& c) -> Target { return &c.ping_timeout_s; }},
 };
 const Option tls_options[] = {
     {"certificate", [](Config& c) -> Target { return &c.certificate; }},
@@ -51,6 +54,8 @@ const Option tls_options[] = {
 };
 const Option limits_options[] = {
     {"max_stanza_bytes", [](Config& c) -> Target { return &c.limits.max_stanza_bytes; }},
+    {"max_stanza_bytes_unauthenticated",
+     [](Config& c) -> Target { return &c.limits.max_stanza_bytes_unauthenticated; }},
     {"max_depth", [](Config& c) -> Target { return &c.limits.max_depth; }},
     {"max_attributes", [](Config& c) -> Target { return &c.limits.max_attributes; }},
     {"max_auth_failures", [](Config& c) -> Target { return &c.limits.max_auth_failures; }},
@@ -58,6 +63,7 @@ const Option limits_options[] = {
      [](Config& c) -> Target { return &c.limits.max_sessions_per_account; }},
     {"max_connections_per_ip",
      [](Config& c) -> Target { return &c.limits.max_connections_per_ip; }},
+    {"exempt_loopback", [](Config& c) -> Target { return &c.limits.exempt_loopback; }},
     {"write_high_watermark", [](Config& c) -> Target { return &c.limits.write_high_watermark; }},
 };
 const Option offline_options[] = {
@@ -310,6 +316,12 @@ Result<void, std::string> validate_config(const Config& c)
             : Result<void, std::string>{},
         // RFC 6120 §13.12: a server MUST allow stanzas of at least 10000 bytes.
         at_least("limits.max_stanza_bytes", c.limits.max_stanza_bytes, std::size_t{10000}),
+        // A stream header, <starttls/> and a SCRAM message with channel binding fit.
+        at_least("limits.max_stanza_bytes_unauthenticated",
+                 c.limits.max_stanza_bytes_unauthenticated, std::size_t{4096}),
+        between("c2s.negotiation_timeout", c.negotiation_timeout_s, 1, 3600),
+        between("c2s.ping_interval", c.ping_interval_s, 0, 86400),  // 0: no pings
+        between("c2s.ping_timeout", c.ping_timeout_s, 1, 3600),
         // The stream and stanza elements themselves take two levels.
         at_least("limits.max_depth", c.limits.max_depth, 3),
         at_least("limits.max_attributes", c.limits.max_attributes, 1),

@@ -11,11 +11,17 @@ namespace chorus {
 
 struct Limits {
     std::size_t max_stanza_bytes = 256 * 1024;  // RFC 6120 §13.12: at least 10000
+    // Before SASL success nobody is accountable for the memory a stanza takes; STARTTLS,
+    // SCRAM and XEP-0077 forms need a few hundred bytes (the smaller limit of the two wins).
+    std::size_t max_stanza_bytes_unauthenticated = 16 * 1024;
     int max_depth = 32;
     int max_attributes = 64;
-    int max_auth_failures = 3;        // then the stream is closed
+    int max_auth_failures = 3;  // then the stream is closed
     int max_sessions_per_account = 64;
-    int max_connections_per_ip = 0;   // 0: unlimited
+    // A household or office behind one NAT address has a few devices per person; one
+    // host opening hundreds of connections is what this stops (file descriptors). 0: none.
+    int max_connections_per_ip = 32;
+    bool exempt_loopback = true;  // 127.0.0.0/8 and ::1: local tools and benchmarks
     std::size_t write_high_watermark = 1024 * 1024;  // queued bytes before reads pause
 };
 
@@ -25,11 +31,19 @@ struct Config {
     std::string bind_address = "0.0.0.0";
     int c2s_port = 5222;
     int c2s_direct_tls_port = 5223;  // XEP-0368; 0 disables
-    std::string certificate;          // PEM; empty: generate a self-signed one in data_dir
+    std::string certificate;         // PEM; empty: generate a self-signed one in data_dir
     std::string private_key;
     bool require_tls = true;
     bool allow_plaintext_on_loopback = false;  // benchmarks only
-    bool allow_registration = false;           // XEP-0077
+    // RFC 6120 §4.9.3.4 <connection-timeout/>: from accept to resource binding, however
+    // many bytes trickle in meanwhile.
+    int negotiation_timeout_s = 30;
+    // XEP-0199 §4.2: a bound session silent this long is pinged (0: never); it is closed
+    // when nothing at all arrives within ping_timeout_s. Conversations pings its server
+    // every 300 s at most, so a healthy mobile client is rarely pinged.
+    int ping_interval_s = 300;
+    int ping_timeout_s = 60;
+    bool allow_registration = false;  // XEP-0077
     int scram_iterations = 4096;
     int threads = 1;
     std::string log_level = "info";

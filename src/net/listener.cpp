@@ -74,11 +74,13 @@ asio::awaitable<void> Listener::accept_loop()
             continue;
         }
         boost::system::error_code peer_ec;
-        auto address = socket.remote_endpoint(peer_ec).address().to_string();
+        const auto peer = socket.remote_endpoint(peer_ec).address();
         if (peer_ec) {
             continue;  // the peer is already gone
         }
-        if (!connections_.admit(address, server_.config().limits.max_connections_per_ip)) {
+        auto address = peer.to_string();
+        const int limit = stream::connection_limit_for(peer, server_.config().limits);
+        if (!connections_.admit(address, limit)) {
             spdlog::info("refusing a connection from {}: limits.max_connections_per_ip", address);
             continue;  // closing the socket is the refusal; nothing was said yet
         }

@@ -19,6 +19,7 @@ struct PendingMessage {
     std::int64_t first_id = 0;  // the sender's entry, 0 when none or the same
     xml::Element message{};     // as routed to the recipient, without our stanza-id
     bool offline = false;       // store it offline once committed
+    bool archived = false;      // in the recipient's archive (not only the sender's)
 };
 
 /// Lives on the I/O thread. Archive ids grow in append order and the writer reports them

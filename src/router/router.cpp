@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "router/delivery_rules.h"
 #include "server/server.h"
 #include "stanza/message_facts.h"
 #include "stanza/namespaces.h"
@@ -44,6 +45,29 @@ bool Router::account_exists(const Jid& bare)
 void Router::bounce(const xml::Element& stanza, StanzaError error)
 {
     if (auto reply = error_reply(stanza, error)) {
+        route(std::move(*reply));
+    }
+}
+
+void Router::route_remote(const xml::Element& stanza, const Jid& to, Session* sender)
+{
+    const auto kind = stanza.name() == "message"    ? router::StanzaKind::message
+                      : stanza.name() == "presence" ? router::StanzaKind::presence
+                                                    : router::StanzaKind::iq;
+    const auto answer = router::unroutable_answer(kind, stanza.attr("type"));
+    if (!answer) {
+        spdlog::debug("dropping a {} for {}: no federation", stanza.name(), to.domain());
+        return;
+    }
+    StanzaError error{
+        *answer, ErrorType::cancel, "This server does not federate with " + to.domain(), {}, {}};
+    auto reply = error_reply(stanza, error);
+    if (!reply) {
+        return;
+    }
+    if (sender) {
+        sender->send(*reply);
+    } else {
         route(std::move(*reply));
     }
 }
@@ -92,8 +116,7 @@ void Router::message_from_session(Session& sender, xml::Element msg, const Jid& 
         strip_stanza_ids(msg, owner.str());  // XEP-0359 §4: only our archive names ids by us
     }
     if (!server_.is_local_domain(to.domain())) {
-        return bounce(msg, StanzaError::remote_server_not_found(
-                               "This server does not federate with " + to.domain()));
+        return route_remote(msg, to, &sender);
     }
     const auto& own = server_.sessions().account(owner.str());
     const auto facts = scan_message(msg);
@@ -252,7 +275,8 @@ std::int64_t Router::deliver_message(const Jid& to, xml::Element msg, std::strin
         gate_.watch({.last_id = last,
                      .first_id = entry && sender_entry ? sender_entry : 0,
                      .message = std::move(msg),
-                     .offline = plan.offline});
+                     .offline = plan.offline,
+                     .archived = entry != 0});
     } else if (plan.offline) {
         store_offline(owner, msg, false);
     }
@@ -285,16 +309,27 @@ void Router::on_settled(router::PendingMessage& p, bool committed)
                             std::make_shared<const std::string>(serialize_stanza(msg)), {});
     }
     if (plan.offline) {
-        store_offline(to->bare(), msg, true);
+        store_offline(to->bare(), msg, p.archived);
     }
 }
 
-void Router::store_offline(const Jid& owner, const xml::Element& msg, bool archived)
+void Router::store_offline(const Jid& owner, xml::Element& msg, bool archived)
 {
     const bool stored =
         server_.hooks().store_offline && server_.hooks().store_offline(owner, msg);
-    if (!stored && !archived) {  // archived messages are not lost: the devices sync from MAM
-        bounce(msg, StanzaError::service_unavailable());
+    if (stored) {
+        return;
+    }
+    // Asked only for archived messages: the answer costs a storage read.
+    const bool imng_device =
+        archived && server_.hooks().has_imng_device && server_.hooks().has_imng_device(owner);
+    if (auto answer = router::offline_refused_answer(archived, imng_device)) {
+        if (archived) {
+            strip_stanza_ids(msg, owner.str());  // the sender's copy names no archive of U
+        }
+        bounce(msg,
+               StanzaError{
+                   *answer, ErrorType::cancel, "The recipient's offline storage is full", {}, {}});
     }
 }
 
@@ -397,15 +432,7 @@ void Router::deliver_iq(const Jid& to, xml::Element iq, Session* sender)
 {
     const bool request = iq.attr("type") == "get" || iq.attr("type") == "set";
     if (!server_.is_local_domain(to.domain())) {
-        if (request) {
-            auto reply = iq_reply(iq, StanzaError::remote_server_not_found());
-            if (sender) {
-                sender->send(reply);
-            } else {
-                route(std::move(reply));
-            }
-        }
-        return;
+        return route_remote(iq, to, sender);
     }
     if (Session* target = server_.sessions().find(to)) {
         if (server_.hooks().stanza_in.run(to.bare(), iq) == modules::Verdict::stop) {
@@ -432,8 +459,7 @@ void Router::route(xml::Element stanza)
         return;
     }
     if (!server_.is_local_domain(to->domain())) {
-        spdlog::debug("dropping stanza for remote {}: no federation", to->domain());
-        return;
+        return route_remote(stanza, *to, nullptr);
     }
     if (to->node().empty()) {
         if (stanza.name() == "iq" &&

@@ -58,8 +58,11 @@ private:
     /// A watched message's entries settled: store it offline, or answer the sender.
     void on_settled(router::PendingMessage& pending, bool committed);
     /// XEP-0160 for an account with no session to take the message.
-    void store_offline(const Jid& owner, const xml::Element& msg, bool archived);
+    void store_offline(const Jid& owner, xml::Element& msg, bool archived);
     void deliver_iq(const Jid& to, xml::Element iq, router::Session* sender);
+    /// The one place where stanzas for a domain this server does not serve go; the s2s
+    /// round replaces its body. sender: the local session to answer directly, if any.
+    void route_remote(const xml::Element& stanza, const Jid& to, router::Session* sender);
     bool account_exists(const Jid& bare);
     /// Fanned out but not archived (a transient message, ROUTING.md).
     bool skips_archive(const MessageFacts& facts) const;

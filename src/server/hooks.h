@@ -127,6 +127,10 @@ struct Hooks {
     /// Stores a message for an account with no session to take it (XEP-0160); false when
     /// refused (quota), so the router bounces it. Set by the offline module.
     std::function<bool(const Jid& owner, const Element& message)> store_offline;
+    /// Whether account `owner` has a device that enabled XEP-0409 IM-NG (it catches up from
+    /// MAM, so a message archived for it is not lost when offline storage refuses it). Set
+    /// by the IM-NG module.
+    std::function<bool(const Jid& owner)> has_imng_device;
 };
 
 }  // namespace chorus

@@ -1,7 +1,7 @@
 // C2S stream negotiation: header, features, STARTTLS, SASL, resource binding (RFC 6120 §4-7).
 
-#include <boost/asio/ip/address.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/asio/ip/address.hpp>
 
 #include "base/encoding.h"
 #include "router/router.h"
@@ -60,13 +60,15 @@ SaslChannel C2sSession::sasl_channel() const
 
 void C2sSession::on_stream_open(const xml::Element& header)
 {
-    std::string out = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
-                      "xmlns:stream='http://etherx.jabber.org/streams' id='";
+    std::string out =
+        "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+        "xmlns:stream='http://etherx.jabber.org/streams' id='";
     out += hex_encode(random_bytes(8));
     out += "' version='1.0' xml:lang='en'";
     const auto to = header.attr("to");
     auto to_jid = Jid::parse(to);
-    const bool known = to_jid && server_.is_local_domain(to_jid->domain()) && to_jid->node().empty();
+    const bool known =
+        to_jid && server_.is_local_domain(to_jid->domain()) && to_jid->node().empty();
     if (known) {
         out += " from='";
         xml::escape_attr(to_jid->domain(), out);
@@ -76,7 +78,8 @@ void C2sSession::on_stream_open(const xml::Element& header)
     send_raw(std::move(out));
     stream_open_ = true;
     if (header.attr("xmlns") != ns::client) {
-        return fail({StreamCondition::invalid_namespace, "Only jabber:client streams are served here"});
+        return fail(
+            {StreamCondition::invalid_namespace, "Only jabber:client streams are served here"});
     }
     if (!known) {  // RFC 6120 §4.9.3.6
         return fail({StreamCondition::host_unknown, "This server does not serve that domain"});
@@ -190,8 +193,8 @@ void C2sSession::handle_negotiation(xml::Element& stanza)
         }
     }
     // RFC 6120 §6.4.1 / §7.2: nothing else before authentication and binding.
-    fail({StreamCondition::not_authorized, authenticated_ ? "Bind a resource first"
-                                                           : "Authenticate first"});
+    fail({StreamCondition::not_authorized,
+          authenticated_ ? "Bind a resource first" : "Authenticate first"});
 }
 
 void C2sSession::handle_sasl(xml::Element& stanza)
@@ -202,8 +205,8 @@ void C2sSession::handle_sasl(xml::Element& stanza)
     }
     SaslExchange::Step step;
     if (stanza.name() == "auth") {
-        sasl_ = std::make_unique<SaslExchange>(
-            domain_, sasl_channel(), [this](std::string_view node) {
+        sasl_ =
+            std::make_unique<SaslExchange>(domain_, sasl_channel(), [this](std::string_view node) {
                 return server_.accounts().credentials(node, domain_);
             });
         step = sasl_->start(stanza.attr("mechanism"), stanza.text());
@@ -224,6 +227,7 @@ void C2sSession::handle_sasl(xml::Element& stanza)
         node_ = sasl_->node();
         sasl_.reset();
         authenticated_ = true;
+        parser_.set_max_stanza_bytes(server_.config().limits.max_stanza_bytes);
         send_raw(element_text("success", ns::sasl, step.data));
         restart_ = true;  // RFC 6120 §6.4.6: the client opens a new stream
         parser_.pause();
@@ -259,12 +263,13 @@ void C2sSession::handle_bind(xml::Element& iq)
     }
     const auto& existing = server_.sessions().account(full->bare_view());
     const bool replacing = server_.sessions().find(*full) != nullptr;
-    if (!replacing &&
-        existing.size() >= static_cast<std::size_t>(server_.config().limits.max_sessions_per_account)) {
+    if (!replacing && existing.size() >= static_cast<std::size_t>(
+                                             server_.config().limits.max_sessions_per_account)) {
         return reply_error(StanzaError::resource_constraint("Too many sessions for this account"));
     }
     jid_ = std::move(*full);
     bound_ = true;
+    mark_ = LivenessClock::now();  // from here silence, not negotiation, is timed
     xml::Element result("iq", std::string(ns::client));
     result.set_attr("type", "result").set_attr("id", iq.attr("id"));
     result.add_child("bind", std::string(ns::bind))

@@ -31,23 +31,12 @@ constexpr std::size_t overflow_factor = 8;
 
 xml::ParserLimits parser_limits(const Limits& l)
 {
-    return {.max_stanza_bytes = l.max_stanza_bytes,
+    // Unauthenticated to begin with; SASL success raises it (c2s_negotiation.cpp).
+    return {.max_stanza_bytes = std::min(l.max_stanza_bytes, l.max_stanza_bytes_unauthenticated),
             .max_depth = l.max_depth,
             .max_attributes = l.max_attributes};
 }
 }  // namespace
-
-bool C2sSession::sweep_idle()
-{
-    const bool idle = !read_since_sweep_;
-    read_since_sweep_ = false;
-    if (idle && queue_.empty() && writing_.empty()) {
-        queue_.shrink_to_fit();  // capacity left from the login's replies
-        writing_.shrink_to_fit();
-        trim_held();
-    }
-    return idle && parser_.hibernate();
-}
 
 C2sSession::C2sSession(Server& server, ConnectionSet& connections, tcp::socket socket,
                        asio::ssl::context& tls, bool direct_tls, std::string remote_address)
@@ -272,12 +261,14 @@ void C2sSession::on_readable(boost::system::error_code ec)
 
 asio::awaitable<bool> C2sSession::start_tls()
 {
+    handshaking_ = true;
     tls_ =
         std::make_unique<net::TlsConnection>(tls_context_.native_handle(), socket_.native_handle());
     for (;;) {
         boost::system::error_code ec;
         switch (tls_->handshake()) {
             case net::TlsConnection::Io::done:
+                handshaking_ = false;
                 co_return true;
             case net::TlsConnection::Io::want_read:
                 std::tie(ec) =

@@ -14,6 +14,7 @@
 #include "router/session.h"
 #include "stanza/stream_error.h"
 #include "stream/connection_set.h"
+#include "stream/liveness.h"
 #include "stream/sasl.h"
 #include "xml/stream_parser.h"
 
@@ -88,10 +89,10 @@ public:
 
     /// Ends the stream with a stream error and closes the connection.
     void fail(StreamError error);
-    /// Called periodically: a session that read nothing since the last call frees its
-    /// parser state until its next bytes arrive (idle sessions are most sessions). True
-    /// when it did.
-    bool sweep_idle();
+    /// Called periodically (c2s_liveness.cpp): a session that read nothing since the last
+    /// call frees its parser state until its next bytes arrive (idle sessions are most
+    /// sessions), and the connection timeouts are checked. True when the parser was freed.
+    bool sweep_idle(LivenessClock::time_point now);
 
 protected:
     void write_bytes(router::SharedBytes bytes) override;
@@ -130,6 +131,8 @@ private:
     /// Reading resumes once the unsent data is back under the watermark.
     void resume_if_drained();
     void finish_close();
+    /// Carries out check_liveness() at a sweep visit.
+    void check_timeouts(LivenessClock::time_point now);
     /// Leaves the session table (once), running the session_closed hooks.
     void unbind();
 
@@ -166,7 +169,9 @@ private:
     bool starttls_ = false;  // <proceed/> sent: handshake next
     bool closing_ = false;
     bool read_since_sweep_ = true;
-    bool read_paused_ = false;  // backpressure: on_written resumes reading
+    bool read_paused_ = false;       // backpressure: on_written resumes reading
+    bool handshaking_ = false;       // in a TLS handshake: a timeout closes without a stream error
+    bool ping_outstanding_ = false;  // XEP-0199 ping sent, nothing heard since
     std::shared_ptr<C2sSession> paused_self_;  // set while read_paused_
     bool authenticated_ = false;
     bool bound_ = false;
@@ -178,6 +183,9 @@ private:
     router::SessionFlags flags_;
     std::uint64_t id_;
     std::size_t connection_slot_ = 0;  // index in ConnectionSet
+    // Accept time until bound, then the last sweep visit that heard from the peer, or the
+    // ping (liveness.h); one clock reading per visit, none per read.
+    LivenessClock::time_point mark_ = LivenessClock::now();
     friend class ConnectionSet;
 };
 

@@ -9,6 +9,16 @@
 
 namespace chorus::stream {
 
+int connection_limit_for(const boost::asio::ip::address& address, const Limits& limits) noexcept
+{
+    bool loopback = address.is_loopback();
+    if (address.is_v6() && address.to_v6().is_v4_mapped()) {  // a dual-stack listener
+        loopback = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address.to_v6())
+                       .is_loopback();
+    }
+    return loopback && limits.exempt_loopback ? 0 : limits.max_connections_per_ip;
+}
+
 void ConnectionSet::add(C2sSession* s)
 {
     s->connection_slot_ = sessions_.size();
@@ -57,11 +67,12 @@ void ConnectionSet::sweep_idle()
 {
     const std::size_t n = sessions_.size();
     const std::size_t slice = (n + sweep_slices - 1) / sweep_slices;
+    const auto now = LivenessClock::now();
     for (std::size_t visited = 0; visited < slice; ++visited) {
         if (cursor_ >= sessions_.size()) {
             cursor_ = 0;
         }
-        freed_since_trim_ += sessions_[cursor_++]->sweep_idle() ? 1 : 0;
+        freed_since_trim_ += sessions_[cursor_++]->sweep_idle(now) ? 1 : 0;
     }
     // What idle and closed sessions freed sits between live sessions in the heap; give its
     // pages back to the system, or the process keeps them for good. Once per cycle at most:

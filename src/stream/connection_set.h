@@ -2,17 +2,23 @@
 // sweep that lets quiet sessions give memory back.
 #pragma once
 
+#include <boost/asio/ip/address.hpp>
 #include <chrono>
 #include <cstddef>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "base/config.h"
 #include "stanza/stream_error.h"
 
 namespace chorus::stream {
 
 class C2sSession;
+
+/// The limits.max_connections_per_ip that applies to a client address: none (0) for
+/// loopback (127.0.0.0/8, ::1, and 127/8 mapped into IPv6) when limits.exempt_loopback.
+int connection_limit_for(const boost::asio::ip::address& address, const Limits& limits) noexcept;
 
 class ConnectionSet {
 public:
@@ -29,8 +35,9 @@ public:
     std::size_t size() const noexcept { return sessions_.size(); }
     /// Closes every connection with the given stream error.
     void close_all(StreamError error);
-    /// Visits the next slice of sessions (C2sSession::sweep_idle): small slices keep the
-    /// I/O thread from stalling on 19k sessions at once.
+    /// Visits the next slice of sessions (C2sSession::sweep_idle: parsers of idle sessions,
+    /// connection timeouts): small slices keep the I/O thread from stalling on 19k sessions
+    /// at once.
     void sweep_idle();
 
 private:

@@ -354,6 +354,11 @@ void StreamParser::discard()
     impl_->closed = true;
 }
 
+void StreamParser::set_max_stanza_bytes(std::size_t bytes) noexcept
+{
+    impl_->limits.max_stanza_bytes = bytes;
+}
+
 void StreamParser::pause()
 {
     impl_->stop_at = impl_->event_end();

@@ -59,6 +59,9 @@ public:
     /// The stream is over: frees expat's state for good; feed() ignores what follows.
     /// Not from a handler.
     void discard();
+    /// Changes the stanza size limit from the next byte on (RFC 6120 §13.12: a smaller one
+    /// before authentication).
+    void set_max_stanza_bytes(std::size_t bytes) noexcept;
     ParseError error() const noexcept { return error_; }
     const std::string& error_text() const noexcept { return error_text_; }
 

@@ -1,6 +1,7 @@
 // RFC 6121 §4 presence: broadcast to subscribers and the user's own resources (§4.2, §4.4),
 // probes and their answers (§4.3), unavailable presence to subscribers and to every entity
 // that got directed presence (§4.5, §4.6).
+#include "base/clock.h"
 #include "modules/presence/presence_module.h"
 #include "modules/roster/roster_push.h"
 #include "router/router.h"
@@ -23,7 +24,9 @@ void PresenceModule::broadcast_available(router::Session& session, const xml::El
 {
     xml::Element last = presence;
     last.remove_attr("to");
-    sessions_[session.id()].last = last;
+    auto& state = sessions_[session.id()];
+    state.last = last;
+    state.last_set = server_.clock().now();
 
     const Jid user = session.jid().bare();
     // §4.2.2, §4.4.2: to every contact subscribed to the user ('from' or 'both')...
@@ -73,6 +76,18 @@ void PresenceModule::broadcast_unavailable(router::Session& session, const xml::
     }
 }
 
+xml::Element PresenceModule::from_store(const SessionState& state, const std::string& to) const
+{
+    xml::Element copy = addressed(*state.last, to);
+    if (!copy.child("delay", ns::delay)) {  // a client's own stamp, if any, stays
+        const auto from = Jid::parse(copy.attr("from"));
+        auto& delay = copy.add_child("delay", std::string(ns::delay));
+        delay.set_attr("from", from ? from->domain() : std::string())
+            .set_attr("stamp", format_xep82(state.last_set));
+    }
+    return copy;
+}
+
 void PresenceModule::send_probes(router::Session& session)
 {
     // §4.3.1: probe every contact the user is subscribed to. The probe carries the new
@@ -96,7 +111,7 @@ void PresenceModule::send_probes(router::Session& session)
         }
         auto it = sessions_.find(other->id());
         if (it != sessions_.end() && it->second.last) {
-            session.send(addressed(*it->second.last, session.jid().str()));
+            session.send(from_store(it->second, session.jid().str()));
         }
     }
 }
@@ -139,7 +154,7 @@ int PresenceModule::send_current_presence(const Jid& user, const Jid& to,
         }
         auto it = sessions_.find(s->id());
         if (it != sessions_.end() && it->second.last) {
-            out.push_back(addressed(*it->second.last, to.str()));
+            out.push_back(from_store(it->second, to.str()));
         }
     }
     for (auto& p : out) {

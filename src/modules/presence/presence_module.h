@@ -2,6 +2,7 @@
 // subscriptions in subscriptions.cpp, presence broadcast and probes in broadcast.cpp.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <set>
@@ -50,7 +51,8 @@ private:
     // What the module remembers of one session (by Session::id()).
     struct SessionState {
         std::optional<xml::Element> last;  // last broadcast available presence, no 'to'
-        std::set<std::string> directed;    // JIDs sent directed available presence (§4.6)
+        std::chrono::system_clock::time_point last_set;  // when `last` was sent (XEP-0203)
+        std::set<std::string> directed;  // JIDs sent directed available presence (§4.6)
     };
 
     // §3 (subscriptions.cpp)
@@ -69,6 +71,10 @@ private:
     /// The last presence of each available resource of `user`, to `to` (a subscriber that
     /// just got its subscription, §3.1.5, or a prober, §4.3.2); returns how many were sent.
     int send_current_presence(const Jid& user, const Jid& to, const std::string& only_resource);
+
+    /// A stored presence as delivered later: addressed to `to`, with a XEP-0203 <delay/>
+    /// saying when the session set it (RFC 6121 §4.3.2, §3.1.5 examples).
+    xml::Element from_store(const SessionState& state, const std::string& to) const;
 
     bool account_exists(const Jid& bare);
     void send_unsubscribed(const Jid& from, const Jid& to);

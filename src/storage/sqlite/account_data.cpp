@@ -32,6 +32,7 @@ constexpr std::string_view statements[] = {
     "DELETE FROM vcards WHERE owner = ?1",
     "DELETE FROM last_activity WHERE owner = ?1",
     "DELETE FROM mam_prefs WHERE owner = ?1",
+    "DELETE FROM imng_accounts WHERE owner = ?1",
     archive_bodies_sql,
     archive_items_sql,
 };

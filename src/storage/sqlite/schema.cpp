@@ -123,6 +123,12 @@ INSERT INTO archive_items (owner, id, with_jid, stamp, outgoing, body)
 DROP TABLE archive;
 CREATE INDEX archive_items_by_with ON archive_items (owner, with_jid, id);
 )sql",
+    // 7: accounts with an IM-NG device (XEP-0409), which catch up from MAM when offline.
+    R"sql(
+CREATE TABLE imng_accounts (
+    owner TEXT PRIMARY KEY
+) WITHOUT ROWID;
+)sql",
 };
 
 }  // namespace

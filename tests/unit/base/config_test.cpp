@@ -54,6 +54,17 @@ TEST_F(ConfigTest, EmptyFileGivesDefaults)
     EXPECT_TRUE(validate_config(*config).has_value());
 }
 
+TEST_F(ConfigTest, ConnectionHygieneIsOnByDefault)
+{
+    const Config c;
+    EXPECT_EQ(c.negotiation_timeout_s, 30);
+    EXPECT_EQ(c.limits.max_stanza_bytes_unauthenticated, 16u * 1024);
+    EXPECT_EQ(c.limits.max_connections_per_ip, 32);
+    EXPECT_TRUE(c.limits.exempt_loopback);
+    EXPECT_EQ(c.ping_interval_s, 300);
+    EXPECT_EQ(c.ping_timeout_s, 60);
+}
+
 TEST_F(ConfigTest, DefaultsAreValid)
 {
     auto r = validate_config(Config{});
@@ -79,6 +90,9 @@ port = 15222
 direct_tls_port = 0
 require_tls = false
 allow_plaintext_on_loopback = true
+negotiation_timeout = 10
+ping_interval = 120
+ping_timeout = 20
 
 [tls]
 certificate = "/etc/chorus/cert.pem"
@@ -91,6 +105,8 @@ max_attributes = 32
 max_auth_failures = 5
 max_sessions_per_account = 8
 max_connections_per_ip = 100
+exempt_loopback = false
+max_stanza_bytes_unauthenticated = 8192
 write_high_watermark = 2097152
 
 [offline]
@@ -121,6 +137,11 @@ max_age_days = 7
     EXPECT_EQ(c.limits.max_auth_failures, 5);
     EXPECT_EQ(c.limits.max_sessions_per_account, 8);
     EXPECT_EQ(c.limits.max_connections_per_ip, 100);
+    EXPECT_FALSE(c.limits.exempt_loopback);
+    EXPECT_EQ(c.limits.max_stanza_bytes_unauthenticated, 8192u);
+    EXPECT_EQ(c.negotiation_timeout_s, 10);
+    EXPECT_EQ(c.ping_interval_s, 120);
+    EXPECT_EQ(c.ping_timeout_s, 20);
     EXPECT_EQ(c.limits.write_high_watermark, 2097152u);
     EXPECT_EQ(c.offline_max_messages, 50u);
     EXPECT_EQ(c.offline_max_age_days, 7);
@@ -227,6 +248,15 @@ const ValidateRow validate_rows[] = {
      "limits.max_sessions_per_account: must be at least 1"},
     {"ConnectionsPerIp", [](Config& c) { c.limits.max_connections_per_ip = -1; },
      "limits.max_connections_per_ip: must be at least 0"},
+    {"UnauthenticatedStanza", [](Config& c) { c.limits.max_stanza_bytes_unauthenticated = 4095; },
+     "limits.max_stanza_bytes_unauthenticated: must be at least 4096"},
+    {"NegotiationTimeoutZero", [](Config& c) { c.negotiation_timeout_s = 0; },
+     "c2s.negotiation_timeout: must be between 1 and 3600"},
+    {"PingIntervalOff", [](Config& c) { c.ping_interval_s = 0; }, nullptr},
+    {"PingIntervalNegative", [](Config& c) { c.ping_interval_s = -1; },
+     "c2s.ping_interval: must be between 0 and 86400"},
+    {"PingTimeoutZero", [](Config& c) { c.ping_timeout_s = 0; },
+     "c2s.ping_timeout: must be between 1 and 3600"},
     {"OfflineAge", [](Config& c) { c.offline_max_age_days = 0; },
      "offline.max_age_days: must be at least 1"},
     {"EmptyDataDir", [](Config& c) { c.data_dir.clear(); }, "data_dir: must not be empty"},

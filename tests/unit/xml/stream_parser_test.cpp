@@ -58,7 +58,8 @@ constexpr std::string_view header =
 
 // A whole client stream (RFC 6120 §9 examples, extended with what chunking can break:
 // entities, character references, multi-byte UTF-8, nested namespaces, keepalives).
-const std::string whole_stream = std::string(header) +
+const std::string whole_stream =
+    std::string(header) +
     "<iq type='set' id='bind_1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
     "<resource>balcony</resource></bind></iq>\n \n"
     "<message from='juliet@example.com/balcony' id='ju2bs61g' to='romeo@example.net' "
@@ -170,8 +171,9 @@ TEST(StreamParser, AttributesKeepXmlLangAndQualifyOtherNamespaces)
     Recorder r;
     StreamParser parser(r, {});
     parser.feed(header);
-    parser.feed("<message xml:lang='fr' xmlns:ex='urn:example' ex:flag='1' to='a@b'>"
-                "<body xml:lang='de'>Hallo</body></message>");
+    parser.feed(
+        "<message xml:lang='fr' xmlns:ex='urn:example' ex:flag='1' to='a@b'>"
+        "<body xml:lang='de'>Hallo</body></message>");
     ASSERT_EQ(r.stanzas.size(), 1u);
     const Element& m = r.stanzas[0];
     EXPECT_EQ(m.attr("xml:lang"), "fr");
@@ -209,8 +211,9 @@ TEST(StreamParser, PauseReturnsTheBytesConsumedUpToTheStanzaThatPaused)
             parser.pause();
         }
     };
-    const std::string auth = "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>"
-                             "AGp1bGlldAByMG0zMG15cjBtMzA=</auth>";
+    const std::string auth =
+        "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>"
+        "AGp1bGlldAByMG0zMG15cjBtMzA=</auth>";
     const std::string next = std::string(header) + "<presence/>";
     const std::string chunk = std::string(header) + "<presence/>" + auth + next;
     const std::size_t used = parser.feed(chunk);
@@ -292,8 +295,8 @@ const BadInput bad_inputs[] = {
     {"ProcessingInstructionBetweenStanzas", "<?php echo 1; ?>", ParseError::restricted_xml},
     {"ProcessingInstructionInsideStanza", "<message><?pi x?></message>",
      ParseError::restricted_xml},
-    {"ProcessingInstructionBeforeStream", "<?xml-stylesheet href='x'?>",
-     ParseError::restricted_xml, false},
+    {"ProcessingInstructionBeforeStream", "<?xml-stylesheet href='x'?>", ParseError::restricted_xml,
+     false},
     // Not well-formed XML (RFC 6120 §4.9.3.13).
     {"MismatchedEndTag", "<message></iq>", ParseError::not_well_formed},
     {"DuplicateAttribute", "<message to='a' to='b'/>", ParseError::not_well_formed},
@@ -304,8 +307,7 @@ const BadInput bad_inputs[] = {
     {"EntityReferenceInAttribute", "<message to='&xxe;'/>", ParseError::restricted_xml},
     {"BillionLaughsReferenceWithoutItsDtd", "<message><body>&lol9;</body></message>",
      ParseError::restricted_xml},
-    {"NulCharacterReference", "<message><body>&#0;</body></message>",
-     ParseError::not_well_formed},
+    {"NulCharacterReference", "<message><body>&#0;</body></message>", ParseError::not_well_formed},
     {"TextAtStreamLevel", "hello", ParseError::not_well_formed},
     // A DOCTYPE or entity declaration after the stream header is outside any prolog: XML
     // itself forbids it there, so <not-well-formed/> is the accurate condition.
@@ -348,8 +350,14 @@ void expect_rejected(const BadInput& bad, const std::vector<std::size_t>& sizes)
     EXPECT_EQ(parser.error(), bad.want);
 }
 
-TEST_P(BadInputTest, InOneChunk) { expect_rejected(GetParam(), {GetParam().input.size()}); }
-TEST_P(BadInputTest, ByteByByte) { expect_rejected(GetParam(), {1}); }
+TEST_P(BadInputTest, InOneChunk)
+{
+    expect_rejected(GetParam(), {GetParam().input.size()});
+}
+TEST_P(BadInputTest, ByteByByte)
+{
+    expect_rejected(GetParam(), {1});
+}
 
 INSTANTIATE_TEST_SUITE_P(Rows, BadInputTest, testing::ValuesIn(bad_inputs),
                          [](const auto& info) { return std::string(info.param.name); });
@@ -460,6 +468,31 @@ TEST(StreamParserLimits, TheLimitIsPerStanzaNotPerStream)
     EXPECT_EQ(r.stanzas.size(), 10u);
 }
 
+// The session starts with the smaller unauthenticated limit and raises it at SASL success
+// (RFC 6120 §13.12 applies to stanzas of an authenticated stream).
+TEST(StreamParserLimits, RaisedLimitAcceptsWhatTheEarlierOneRefused)
+{
+    Recorder r;
+    StreamParser parser(r, ParserLimits{.max_stanza_bytes = small_limit});
+    parser.feed(header);
+    parser.feed(message_of_size(small_limit));
+    parser.set_max_stanza_bytes(2 * small_limit);
+    parser.feed(message_of_size(2 * small_limit));
+    EXPECT_EQ(parser.error(), ParseError::none) << parser.error_text();
+    EXPECT_EQ(r.stanzas.size(), 2u);
+}
+
+TEST(StreamParserLimits, LoweredLimitRefusesTheNextStanza)
+{
+    Recorder r;
+    StreamParser parser(r, ParserLimits{.max_stanza_bytes = 2 * small_limit});
+    parser.feed(header);
+    parser.set_max_stanza_bytes(small_limit);
+    parser.feed(message_of_size(small_limit + 1));
+    EXPECT_EQ(parser.error(), ParseError::policy_violation);
+    EXPECT_TRUE(r.stanzas.empty());
+}
+
 std::string nested(int levels)
 {
     std::string out = "<message>";
@@ -559,14 +592,18 @@ TEST(StreamParserHibernate, ResumesWithTheSameNamespacesAndNoSecondHeader)
 {
     Collect c;
     StreamParser p(c, {});
-    p.feed("<?xml version='1.0'?><s:stream xmlns='jabber:client' xmlns:s='http://etherx.jabber.org/streams' "
-           "xmlns:x='urn:example:x' to='localhost' version='1.0'><message to='a@b'><body>1</body></message>");
+    p.feed(
+        "<?xml version='1.0'?><s:stream xmlns='jabber:client' "
+        "xmlns:s='http://etherx.jabber.org/streams' "
+        "xmlns:x='urn:example:x' to='localhost' version='1.0'><message "
+        "to='a@b'><body>1</body></message>");
     ASSERT_TRUE(p.hibernate());
     p.feed("<message to='a@b'><x:thing/></message><s:features/>");
     EXPECT_EQ(p.error(), ParseError::none) << p.error_text();
     EXPECT_EQ(c.opens, 1);
     ASSERT_EQ(c.stanzas.size(), 3u);
-    EXPECT_EQ(c.stanzas[1], "<message xmlns='jabber:client' to='a@b'><thing xmlns='urn:example:x'/></message>");
+    EXPECT_EQ(c.stanzas[1],
+              "<message xmlns='jabber:client' to='a@b'><thing xmlns='urn:example:x'/></message>");
     EXPECT_EQ(c.stanzas[2], "<features xmlns='http://etherx.jabber.org/streams'/>");
 }
 
@@ -575,8 +612,9 @@ TEST(StreamParserHibernate, RefusesInsideAStanzaOrWithBufferedBytes)
     Collect c;
     StreamParser p(c, {});
     EXPECT_FALSE(p.hibernate());  // no stream yet
-    p.feed("<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>"
-           "<message><body>half");
+    p.feed(
+        "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>"
+        "<message><body>half");
     EXPECT_FALSE(p.hibernate());
     p.feed("</body></message><mess");
     EXPECT_FALSE(p.hibernate());
@@ -591,7 +629,9 @@ TEST(StreamParserHibernate, LimitsStillApplyAfterWaking)
 {
     Collect c;
     StreamParser p(c, {.max_stanza_bytes = 10000, .max_depth = 32, .max_attributes = 64});
-    p.feed("<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'><a/>");
+    p.feed(
+        "<stream:stream xmlns='jabber:client' "
+        "xmlns:stream='http://etherx.jabber.org/streams'><a/>");
     ASSERT_TRUE(p.hibernate());
     p.feed("<message><body>" + std::string(20000, 'x'));
     EXPECT_EQ(p.error(), ParseError::policy_violation);

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/clock.h"
 #include "modules/module_test_server.h"
 #include "stanza/namespaces.h"
 #include "storage/sqlite/sqlite_roster.h"
@@ -214,6 +215,59 @@ TEST_F(PresenceModuleTest, AProbeForAnOfflineContactIsAnsweredUnavailable)
     auto& laptop = t_.bind("juliet@localhost/laptop");
     t_.send(laptop, "<presence/>");
     EXPECT_TRUE(has(presences(laptop), "unavailable romeo@localhost"));
+}
+
+// RFC 6121 §4.3.2 (and the §3.1.5 examples): presence answered from the server's memory
+// says when it was set, with a XEP-0203 delay from the server's domain.
+TEST_F(PresenceModuleTest, PresenceFromStoredStateCarriesTheTimeItWasSet)
+{
+    auto& juliet = login("juliet@localhost/balcony");
+    auto& romeo = login("romeo@localhost/orchard");
+    befriend(juliet, romeo);
+    const auto set_at = format_xep82(t_.clock().now());
+    t_.send(romeo, "<presence><show>away</show></presence>");
+    t_.clock().advance(std::chrono::minutes(5));
+    auto& laptop = t_.bind("juliet@localhost/laptop");
+    t_.send(laptop, "<presence/>");
+    int stamped = 0;
+    for (const auto& bytes : laptop.sent) {
+        auto e = parse_stanza(bytes);
+        if (!e || e->name() != "presence" || e->attr("type") != "") {
+            continue;
+        }
+        const auto* delay = e->child("delay", ns::delay);
+        if (e->attr("from") == "romeo@localhost/orchard") {  // the probe's answer
+            ASSERT_NE(delay, nullptr) << bytes;
+            EXPECT_EQ(delay->attr("stamp"), set_at);
+            EXPECT_EQ(delay->attr("from"), "localhost");
+            ++stamped;
+        } else if (e->attr("from") == "juliet@localhost/balcony") {  // an own resource's
+            EXPECT_NE(delay, nullptr) << bytes;
+            ++stamped;
+        } else {  // laptop's own broadcast, live: no delay
+            EXPECT_EQ(delay, nullptr) << bytes;
+        }
+    }
+    EXPECT_EQ(stamped, 2);
+    // Live broadcasts carry none.
+    EXPECT_EQ(parse_stanza(juliet.sent.back())->child("delay", ns::delay), nullptr);
+}
+
+// RFC 6121 §4.3.2: a probe for an account that no longer exists is answered 'unsubscribed',
+// which ends the prober's stale subscription.
+TEST_F(PresenceModuleTest, AProbeForADeletedAccountIsAnsweredUnsubscribed)
+{
+    auto& juliet = login("juliet@localhost/balcony");
+    auto& romeo = login("romeo@localhost/orchard");
+    befriend(juliet, romeo);
+    const Jid gone = *Jid::parse("romeo@localhost");
+    t_.server().hooks().account_deleting.run(gone);
+    ASSERT_TRUE(t_.server().accounts().remove("romeo", "localhost").has_value());
+    t_.close(romeo);
+    auto& laptop = t_.bind("juliet@localhost/laptop");
+    t_.send(laptop, "<presence/>");
+    EXPECT_TRUE(has(presences(laptop), "unsubscribed romeo@localhost"));
+    EXPECT_EQ(pushes(juliet).back(), "romeo@localhost from") << "no longer subscribed to him";
 }
 
 TEST_F(PresenceModuleTest, AClosedSessionIsUnavailableToSubscribersAndDirectedRecipients)

@@ -11,6 +11,7 @@
 #include "storage/sqlite/sqlite_accounts.h"
 #include "storage/sqlite/sqlite_archive.h"
 #include "storage/sqlite/sqlite_blocklist.h"
+#include "storage/sqlite/sqlite_imng_devices.h"
 #include "storage/sqlite/sqlite_last_activity.h"
 #include "storage/sqlite/sqlite_offline.h"
 #include "storage/sqlite/sqlite_roster.h"
@@ -54,6 +55,7 @@ protected:
         ASSERT_TRUE(SqliteBlocklist(temp_.db()).add(owner, blocked));
         ASSERT_TRUE(SqliteVcards(temp_.db()).put(owner, "<vCard xmlns='vcard-temp'/>"));
         ASSERT_TRUE(SqliteLastActivity(temp_.db()).put(owner, {5, "away"}));
+        ASSERT_TRUE(SqliteImngDevices(temp_.db()).remember(owner));
         ArchivePrefs prefs;
         prefs.never = {std::string(friar)};
         archive_->set_prefs(owner, prefs);
@@ -124,6 +126,7 @@ TEST_F(AccountDataTest, RemovingAnAccountDeletesWhatItOwnsAndNothingElse)
     EXPECT_TRUE(SqliteBlocklist(temp_.db()).items(juliet)->empty());
     EXPECT_FALSE(SqliteVcards(temp_.db()).get(juliet)->has_value());
     EXPECT_FALSE(SqliteLastActivity(temp_.db()).get(juliet)->has_value());
+    EXPECT_FALSE(*SqliteImngDevices(temp_.db()).has_device(juliet));
     EXPECT_FALSE(archive_->prefs(juliet).has_value());
     EXPECT_TRUE(bodies_of(juliet).empty());
 
@@ -133,6 +136,7 @@ TEST_F(AccountDataTest, RemovingAnAccountDeletesWhatItOwnsAndNothingElse)
     EXPECT_EQ(SqliteBlocklist(temp_.db()).items(romeo)->size(), 1U);
     EXPECT_TRUE(SqliteVcards(temp_.db()).get(romeo)->has_value());
     EXPECT_TRUE(SqliteLastActivity(temp_.db()).get(romeo)->has_value());
+    EXPECT_TRUE(*SqliteImngDevices(temp_.db()).has_device(romeo));
     EXPECT_TRUE(archive_->prefs(romeo).has_value());
     const std::vector<std::string> his = {
         chat(juliet, romeo, "shared 1"), chat(romeo, juliet, "shared 2"),
