@@ -1,0 +1,111 @@
+// Tests for src/net/tls13_stream.cpp: records a client may not send (RFC 8446 sections 5 and
+// 6) end the stream with the alert the RFC names, and so does a flood of records that carry
+// no data; a close_notify is answered with one.
+#include <gtest/gtest.h>
+#include <openssl/ssl.h>
+
+#include <string>
+
+#include "net/tls13_client.h"
+#include "net/tls13_records.h"
+#include "net/tls13_stream.h"
+
+namespace chorus::net {
+namespace {
+
+using namespace chorus::net::testing;
+
+TEST_F(Tls13StreamTest, AlteredRecordFailsAndTheClientHearsBadRecordMac)
+{
+    open();
+    ASSERT_TRUE(handshake());
+    Tls13Direction forger;
+    forge_client(forger);
+    std::string record = seal(forger, tls13::application_data, "<presence/>");
+    record[8] = static_cast<char>(record[8] ^ 0x20);
+    send_raw(record);
+    std::string got;
+    EXPECT_EQ(read_at_server(got), Io::failed);
+    EXPECT_TRUE(got.empty());
+    EXPECT_NE(server_->error().find("authentication"), std::string::npos) << server_->error();
+    EXPECT_EQ(alert_at_client(), SSL_R_SSLV3_ALERT_BAD_RECORD_MAC);
+    std::size_t n = 0;
+    char byte;
+    EXPECT_EQ(server_->read(&byte, 1, n), Io::failed) << "a failed stream stays failed";
+    EXPECT_EQ(server_->write("x", 1, n), Io::failed);
+}
+
+struct Forbidden {
+    const char* name;
+    tls13::ContentType type;
+    const char* content;
+    std::size_t size;
+    const char* error;
+    int alert;  // what the client hears
+};
+
+void PrintTo(const Forbidden& f, std::ostream* out)
+{
+    *out << f.name;
+}
+
+class Tls13ForbiddenTest : public Tls13StreamTest,
+                           public ::testing::WithParamInterface<Forbidden> {};
+
+const Forbidden forbidden[] = {
+    {"NewSessionTicketFromTheClient", tls13::handshake, "\x04\x00\x00\x00", 4,
+     "after the handshake", SSL_R_SSLV3_ALERT_UNEXPECTED_MESSAGE},
+    {"KeyUpdateNotEndingItsRecord", tls13::handshake, "\x18\x00\x00\x01\x00\x18", 6,
+     "end of its record", SSL_R_SSLV3_ALERT_UNEXPECTED_MESSAGE},
+    {"KeyUpdateWithABadRequest", tls13::handshake, "\x18\x00\x00\x01\x02", 5, "malformed",
+     SSL_R_SSLV3_ALERT_ILLEGAL_PARAMETER},
+    {"ChangeCipherSpecContent", tls13::ContentType{20}, "\x01", 1, "unknown content type",
+     SSL_R_SSLV3_ALERT_UNEXPECTED_MESSAGE},
+    {"AlertOfThreeBytes", tls13::alert, "\x02\x00\x00", 3, "malformed TLS alert",
+     SSL_R_TLSV1_ALERT_DECODE_ERROR},
+};
+
+TEST_P(Tls13ForbiddenTest, ARecordTheClientMayNotSendEndsTheStream)
+{
+    open();
+    ASSERT_TRUE(handshake());
+    Tls13Direction forger;
+    forge_client(forger);
+    send_raw(seal(forger, GetParam().type, std::string(GetParam().content, GetParam().size)));
+    std::string got;
+    EXPECT_EQ(read_at_server(got), Io::failed);
+    EXPECT_NE(server_->error().find(GetParam().error), std::string::npos) << server_->error();
+    EXPECT_EQ(alert_at_client(), GetParam().alert);
+}
+
+INSTANTIATE_TEST_SUITE_P(Records, Tls13ForbiddenTest, ::testing::ValuesIn(forbidden),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST_F(Tls13StreamTest, UnprotectedOrOversizedRecordsEndTheStream)
+{
+    for (const auto& [bytes, error] :
+         {std::pair{std::string("\x16\x03\x03\x00\x04\x14\x00\x00\x00", 9), "unprotected"},
+          std::pair{std::string("\x17\x03\x03\x42\x01", 5), "longer than"}}) {
+        open();
+        ASSERT_TRUE(handshake());
+        send_raw(bytes);
+        std::string got;
+        EXPECT_EQ(read_at_server(got), Io::failed);
+        EXPECT_NE(server_->error().find(error), std::string::npos) << server_->error();
+    }
+}
+
+TEST_F(Tls13StreamTest, AFatalAlertFromTheClientEndsTheStreamWithItsCode)
+{
+    open();
+    ASSERT_TRUE(handshake());
+    Tls13Direction forger;
+    forge_client(forger);
+    send_raw(seal(forger, tls13::alert, std::string("\x02\x28", 2)));  // handshake_failure
+    std::string got;
+    EXPECT_EQ(read_at_server(got), Io::failed);
+    EXPECT_NE(server_->error().find("alert 40"), std::string::npos) << server_->error();
+}
+
+}  // namespace
+}  // namespace chorus::net
