@@ -24,6 +24,8 @@ namespace tls13 {
 constexpr std::size_t header_size = 5;
 constexpr std::size_t tag_size = 16;
 constexpr std::size_t max_plaintext = 16384;
+/// Content, content type and padding together (RFC 8446 5.4).
+constexpr std::size_t max_inner_plaintext = max_plaintext + 1;
 constexpr std::size_t max_ciphertext = max_plaintext + 256;  // RFC 8446 5.2
 /// Bytes a record adds around its content: header, inner content type, AEAD tag.
 constexpr std::size_t overhead = header_size + 1 + tag_size;

@@ -179,8 +179,10 @@ Tls13Stream::Step Tls13Stream::on_record(char* record, std::size_t size, char* b
         return Step::failed;
     }
     const char* content = record + tls13::header_size;
-    if (size_in > tls13::max_plaintext) {
-        fail("TLS record content longer than 2^14 bytes", tls13::record_overflow);
+    // RFC 8446 5.4: the limit counts the padding too, so it is checked on the whole inner
+    // plaintext (content, its type, zeros), once it is authentic.
+    if (size - tls13::header_size - tls13::tag_size > tls13::max_inner_plaintext) {
+        fail("TLS inner plaintext longer than 2^14 + 1 bytes", tls13::record_overflow);
         return Step::failed;
     }
     if (type != tls13::handshake && !handshake_.empty()) {

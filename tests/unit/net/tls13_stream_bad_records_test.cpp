@@ -107,5 +107,29 @@ TEST_F(Tls13StreamTest, AFatalAlertFromTheClientEndsTheStreamWithItsCode)
     EXPECT_NE(server_->error().find("alert 40"), std::string::npos) << server_->error();
 }
 
+// RFC 8446 5.4: "The length [...] of the full encoded TLSInnerPlaintext MUST NOT exceed
+// 2^14 + 1 octets", padding included: one byte of data padded past it is an overflow.
+TEST_F(Tls13StreamTest, PaddingPastTheInnerPlaintextLimitGetsRecordOverflow)
+{
+    open();
+    ASSERT_TRUE(handshake());
+    Tls13Direction forger;
+    forge_client(forger);
+    // Sealed as type 0, "x", 23 and zeros open as application data "x", then padding.
+    const auto padded = [&](std::size_t inner_size) {
+        std::string inner = "x\x17" + std::string(inner_size - 3, '\0');
+        return seal(forger, tls13::ContentType{}, inner);
+    };
+    send_raw(padded(tls13::max_plaintext + 1));  // the largest allowed
+    std::string got;
+    EXPECT_EQ(read_at_server(got, 1), Io::done) << server_->error();
+    EXPECT_EQ(got, "x");
+    send_raw(padded(tls13::max_plaintext + 2));
+    EXPECT_EQ(read_at_server(got), Io::failed);
+    EXPECT_EQ(got, "x");
+    EXPECT_NE(server_->error().find("longer than 2^14 + 1"), std::string::npos) << server_->error();
+    EXPECT_EQ(alert_at_client(), SSL_R_TLSV1_ALERT_RECORD_OVERFLOW);
+}
+
 }  // namespace
 }  // namespace chorus::net
