@@ -17,7 +17,8 @@ constexpr std::uint8_t key_update_type = 24;  // HandshakeType key_update
 constexpr std::uint8_t illegal_parameter = 47;
 constexpr std::uint8_t internal_error = 80;
 constexpr std::uint8_t user_canceled = 90;
-constexpr std::size_t key_update_size = 5;  // type, 24-bit length, request_update
+constexpr std::size_t handshake_header_size = 4;  // type, 24-bit length
+constexpr std::size_t key_update_size = 5;        // the header, request_update
 
 // Plaintext sealed by one write(): four full records, one send.
 constexpr std::size_t write_chunk = 4 * tls13::max_plaintext;
@@ -198,6 +199,10 @@ Tls13Stream::Step Tls13Stream::on_record(char* record, std::size_t size, char* b
             return Step::more;
         }
         case tls13::alert:
+            if (size_in == 0) {  // RFC 8446 5.4
+                fail("zero-length TLS alert record", tls13::unexpected_message);
+                return Step::failed;
+            }
             if (size_in != 2) {
                 fail("malformed TLS alert", tls13::decode_error);
                 return Step::failed;
@@ -214,6 +219,10 @@ Tls13Stream::Step Tls13Stream::on_record(char* record, std::size_t size, char* b
             failed_ = true;
             return Step::failed;
         case tls13::handshake:
+            if (size_in == 0) {  // RFC 8446 5.4
+                fail("zero-length TLS handshake record", tls13::unexpected_message);
+                return Step::failed;
+            }
             return on_handshake({content, size_in});
         default:
             fail("TLS record of unknown content type", tls13::unexpected_message);
@@ -237,17 +246,26 @@ Tls13Stream::Step Tls13Stream::on_handshake(std::span<const char> content)
                  tls13::unexpected_message);
             return Step::failed;
         }
+        if (data.size() < handshake_header_size) {
+            handshake_.assign(data);
+            return Step::more;
+        }
+        // The length decides at once: a whole message of another length is malformed, not
+        // the start of a longer one (RFC 8446 4.6.3: the body is one byte).
+        const auto length = (std::size_t{static_cast<std::uint8_t>(data[1])} << 16) |
+                            (std::size_t{static_cast<std::uint8_t>(data[2])} << 8) |
+                            static_cast<std::uint8_t>(data[3]);
+        if (length != key_update_size - handshake_header_size) {
+            fail("malformed TLS KeyUpdate", tls13::decode_error);
+            return Step::failed;
+        }
         if (data.size() < key_update_size) {
             handshake_.assign(data);
             return Step::more;
         }
-        const auto length = (std::size_t{static_cast<std::uint8_t>(data[1])} << 16) |
-                            (std::size_t{static_cast<std::uint8_t>(data[2])} << 8) |
-                            static_cast<std::uint8_t>(data[3]);
         const auto request = static_cast<std::uint8_t>(data[4]);
-        if (length != 1 || request > 1) {
-            fail("malformed TLS KeyUpdate",
-                 request > 1 ? tls13::AlertDescription{illegal_parameter} : tls13::decode_error);
+        if (request > 1) {
+            fail("malformed TLS KeyUpdate", tls13::AlertDescription{illegal_parameter});
             return Step::failed;
         }
         if (data.size() > key_update_size) {  // the key changes at the end of this record

@@ -63,6 +63,15 @@ const Forbidden forbidden[] = {
      SSL_R_SSLV3_ALERT_UNEXPECTED_MESSAGE},
     {"AlertOfThreeBytes", tls13::alert, "\x02\x00\x00", 3, "malformed TLS alert",
      SSL_R_TLSV1_ALERT_DECODE_ERROR},
+    // RFC 8446 5.4: zero-length fragments of Handshake and Alert types are not allowed.
+    {"EmptyHandshakeRecord", tls13::handshake, "", 0, "zero-length",
+     SSL_R_SSLV3_ALERT_UNEXPECTED_MESSAGE},
+    {"EmptyAlertRecord", tls13::alert, "", 0, "zero-length", SSL_R_SSLV3_ALERT_UNEXPECTED_MESSAGE},
+    // A whole message, not the start of one: refused without waiting for a fifth byte.
+    {"KeyUpdateOfLengthZero", tls13::handshake, "\x18\x00\x00\x00", 4, "malformed",
+     SSL_R_TLSV1_ALERT_DECODE_ERROR},
+    {"KeyUpdateOfLengthTwo", tls13::handshake, "\x18\x00\x00\x02\x00\x00", 6, "malformed",
+     SSL_R_TLSV1_ALERT_DECODE_ERROR},
 };
 
 TEST_P(Tls13ForbiddenTest, ARecordTheClientMayNotSendEndsTheStream)
