@@ -140,5 +140,82 @@ TEST_F(Tls13StreamTest, PaddingPastTheInnerPlaintextLimitGetsRecordOverflow)
     EXPECT_EQ(alert_at_client(), SSL_R_TLSV1_ALERT_RECORD_OVERFLOW);
 }
 
+// Records that carry no application data cost the thread as much as those that do; a client
+// sending nothing else would hold it (OpenSSL: MAX_EMPTY_RECORDS).
+enum class NoData { empty_application_data, user_canceled, key_update, in_turn };
+
+struct Flood {
+    const char* name;
+    NoData kind;
+};
+
+void PrintTo(const Flood& f, std::ostream* out)
+{
+    *out << f.name;
+}
+
+class Tls13FloodTest : public Tls13StreamTest, public ::testing::WithParamInterface<Flood> {
+protected:
+    // count records of the row's kind, sealed by forger.
+    std::string no_data(Tls13Direction& forger, int count)
+    {
+        std::string records;
+        for (int i = 0; i < count; ++i) {
+            NoData kind = GetParam().kind;
+            if (kind == NoData::in_turn) {
+                kind = static_cast<NoData>(i % 3);
+            }
+            switch (kind) {
+                case NoData::empty_application_data:
+                    records += seal(forger, tls13::application_data, "");
+                    break;
+                case NoData::user_canceled:
+                    records += seal(forger, tls13::alert, std::string("\x01\x5a", 2));
+                    break;
+                default:
+                    records +=
+                        seal(forger, tls13::handshake, std::string("\x18\x00\x00\x01\x00", 5));
+                    EXPECT_TRUE(forger.update());
+                    break;
+            }
+        }
+        return records;
+    }
+};
+
+const Flood floods[] = {
+    {"EmptyApplicationData", NoData::empty_application_data},
+    {"UserCanceledWarnings", NoData::user_canceled},
+    {"KeyUpdatesNotRequested", NoData::key_update},
+    {"AllThreeInTurn", NoData::in_turn},
+};
+
+TEST_P(Tls13FloodTest, ThirtyTwoRecordsWithoutDataInARowAreTheMost)
+{
+    open();
+    ASSERT_TRUE(handshake());
+    Tls13Direction forger;
+    forge_client(forger);
+    std::string records;
+    for (int round = 0; round < 3; ++round) {  // each record with data starts the count again
+        records += no_data(forger, Tls13Stream::max_records_without_data);
+        records += seal(forger, tls13::application_data, "<iq/>");
+    }
+    send_raw(records);
+    std::string got;
+    EXPECT_EQ(read_at_server(got, 15), Io::done) << server_->error();
+    EXPECT_EQ(got, "<iq/><iq/><iq/>");
+    // And one more is one too many, however many follow.
+    std::string flood = no_data(forger, Tls13Stream::max_records_without_data + 1);
+    flood += no_data(forger, 200);
+    send_raw(flood);
+    EXPECT_EQ(read_at_server(got), Io::failed);
+    EXPECT_NE(server_->error().find("without data"), std::string::npos) << server_->error();
+    EXPECT_EQ(alert_at_client(), SSL_R_SSLV3_ALERT_UNEXPECTED_MESSAGE);
+}
+
+INSTANTIATE_TEST_SUITE_P(Kinds, Tls13FloodTest, ::testing::ValuesIn(floods),
+                         [](const auto& info) { return std::string(info.param.name); });
+
 }  // namespace
 }  // namespace chorus::net
