@@ -93,7 +93,7 @@ Tls13Stream::Io Tls13Stream::read(char* buffer, std::size_t capacity, std::size_
         return Io::failed;
     }
     if (closed_) {
-        return Io::closed;
+        return answer_close();
     }
     if (!out_.empty() && owed_ == 0) {  // a KeyUpdate answer that no write carries out
         if (!flush()) {
@@ -159,7 +159,7 @@ Tls13Stream::Io Tls13Stream::read(char* buffer, std::size_t capacity, std::size_
             return read(buffer, capacity, count);
         }
         if (closed_) {
-            return Io::closed;
+            return answer_close();
         }
         have -= used;
         std::memmove(scratch, scratch + used, have);
@@ -312,6 +312,19 @@ Tls13Stream::Step Tls13Stream::without_data()
     return Step::more;
 }
 
+Tls13Stream::Io Tls13Stream::answer_close()
+{
+    // RFC 8446 6.1: each party sends a close_notify before closing its write side, and the
+    // caller may close the socket next. Not after part of a record: shutdown() follows that.
+    if (!out_.empty() && owed_ == 0 && !flush()) {
+        return Io::failed;
+    }
+    if (out_.empty()) {
+        shutdown();
+    }
+    return Io::closed;
+}
+
 std::size_t Tls13Stream::seal(tls13::ContentType type, std::span<const char> content, char* out)
 {
     std::size_t size = 0;
@@ -338,6 +351,10 @@ std::size_t Tls13Stream::seal(tls13::ContentType type, std::span<const char> con
 Tls13Stream::Io Tls13Stream::write(const char* data, std::size_t size, std::size_t& count)
 {
     if (failed_) {
+        return Io::failed;
+    }
+    if (close_sent_) {  // RFC 8446 6.1: the peer ignores anything after our close_notify
+        error_ = "TLS write after close_notify";
         return Io::failed;
     }
     if (!out_.empty()) {

@@ -25,6 +25,7 @@ public:
     bool ready() const noexcept { return !failed_; }
 
     /// The same contract as TlsConnection's read, write, has_pending and shutdown.
+    /// read() answers a close_notify with ours (RFC 8446 6.1); write() fails after it.
     Io read(char* buffer, std::size_t capacity, std::size_t& count);
     Io write(const char* data, std::size_t size, std::size_t& count);
     bool has_pending() const noexcept { return plain_offset_ < plain_.size(); }
@@ -45,6 +46,8 @@ private:
     Step on_handshake(std::span<const char> content);
     /// Counts a record that carried no application data; fails past the limit.
     Step without_data();
+    /// Io::closed, after sending our close_notify if the socket takes it now.
+    Io answer_close();
     /// Seals content as records into out (room: size + overhead per 16 KiB); returns bytes.
     std::size_t seal(tls13::ContentType type, std::span<const char> content, char* out);
     /// Sends out_; false on a socket error (failed_ set).
