@@ -58,15 +58,21 @@ const Algorithms& algorithms()
 }
 
 // One cipher context per suite and direction per thread, keyed again for every record: a
-// context of its own would cost every session about 1 KiB, and setting a key is cheap.
+// context of its own would cost every session about 1 KiB, and setting a key is cheap. The
+// direction that keyed it last is its owner and clears it when it ends.
 struct CipherContexts {
     EVP_CIPHER_CTX* context[suite_count][2] = {};
+    const Tls13Direction* owner[suite_count][2] = {};
     ~CipherContexts()
     {
         for (auto& pair : context) {
-            for (EVP_CIPHER_CTX* c : pair) {
+            for (EVP_CIPHER_CTX*& c : pair) {
                 EVP_CIPHER_CTX_free(c);
+                c = nullptr;
             }
+        }
+        for (auto& pair : owner) {  // a direction ending later on this thread finds nothing
+            pair[0] = pair[1] = nullptr;
         }
     }
 };
@@ -101,22 +107,60 @@ EVP_MAC_CTX* hmac_context(Tls13Suite suite)
     return c;
 }
 
-EVP_CIPHER_CTX* cipher_context(Tls13Suite suite, bool encrypt)
+CipherContexts& cipher_contexts()
 {
     thread_local CipherContexts contexts;
+    return contexts;
+}
+
+// Sets c up for the suite's cipher without a key; false if it cannot be (c is freed).
+bool set_up(EVP_CIPHER_CTX*& c, std::size_t index, int encrypt)
+{
+    const EVP_CIPHER* cipher = algorithms().cipher[index];
+    if (c != nullptr && (cipher == nullptr ||
+                         EVP_CipherInit_ex(c, cipher, nullptr, nullptr, nullptr, encrypt) != 1)) {
+        EVP_CIPHER_CTX_free(c);
+        c = nullptr;
+    }
+    return c != nullptr;
+}
+
+// The thread's context for the suite and direction, owned by owner from now on: the caller
+// keys it.
+EVP_CIPHER_CTX* cipher_context(Tls13Suite suite, bool encrypt, const Tls13Direction* owner)
+{
+    CipherContexts& contexts = cipher_contexts();
     const auto index = static_cast<std::size_t>(suite);
     EVP_CIPHER_CTX*& c = contexts.context[index][encrypt ? 1 : 0];
     if (c == nullptr) {
-        const EVP_CIPHER* cipher = algorithms().cipher[index];
         c = EVP_CIPHER_CTX_new();
-        if (c != nullptr &&
-            (cipher == nullptr ||
-             EVP_CipherInit_ex(c, cipher, nullptr, nullptr, nullptr, encrypt ? 1 : 0) != 1)) {
-            EVP_CIPHER_CTX_free(c);
-            c = nullptr;
+        set_up(c, index, encrypt ? 1 : 0);
+    }
+    contexts.owner[index][encrypt ? 1 : 0] = owner;
+    return c;
+}
+
+// Clears the keys owner left in the thread's contexts. EVP_CIPHER_CTX_reset frees the
+// provider's context with OPENSSL_clear_free: the AES key schedule and GHASH key, or the
+// ChaCha20 key and Poly1305 state, go with it. Set up again without a key, the context is
+// ready for the next record as before; this costs one allocation per session, not per record.
+void clear_contexts(const Tls13Direction* owner)
+{
+    CipherContexts& contexts = cipher_contexts();
+    for (std::size_t index = 0; index < suite_count; ++index) {
+        for (int encrypt = 0; encrypt < 2; ++encrypt) {
+            if (contexts.owner[index][encrypt] != owner) {
+                continue;
+            }
+            contexts.owner[index][encrypt] = nullptr;
+            EVP_CIPHER_CTX*& c = contexts.context[index][encrypt];
+            if (EVP_CIPHER_CTX_reset(c) != 1) {
+                EVP_CIPHER_CTX_free(c);
+                c = nullptr;
+            }
+            set_up(c, index, encrypt);
         }
     }
-    return c;
 }
 
 // HKDF-Expand-Label(secret, label, "", size) of RFC 8446 7.1. Every output here (a key, an
@@ -152,6 +196,17 @@ bool expand_label(Tls13Suite suite, std::span<const unsigned char> secret, std::
     return true;
 }
 
+// The thread's HMAC context keeps the last secret it was keyed with (OpenSSL 3 keeps a
+// copy too) until it is keyed again: key it with zeros once a derivation is done. A traffic
+// secret derives every later key, so it does not wait for the session's end.
+void forget_secret(Tls13Suite suite)
+{
+    static constexpr unsigned char zeros[Tls13Direction::max_secret] = {};
+    if (EVP_MAC_CTX* hmac = hmac_context(suite); hmac != nullptr) {
+        EVP_MAC_init(hmac, zeros, info(suite).hash_size, nullptr);
+    }
+}
+
 unsigned char* bytes(char* p)
 {
     return reinterpret_cast<unsigned char*>(p);
@@ -176,8 +231,20 @@ bool tls13_suite_from_id(std::uint16_t id, Tls13Suite& suite)
     }
 }
 
+std::size_t tls13_keyed_contexts() noexcept
+{
+    std::size_t count = 0;
+    for (const auto& pair : cipher_contexts().owner) {
+        for (const Tls13Direction* owner : pair) {
+            count += owner != nullptr ? 1 : 0;
+        }
+    }
+    return count;
+}
+
 Tls13Direction::~Tls13Direction()
 {
+    clear_contexts(this);
     OPENSSL_cleanse(secret_.data(), secret_.size());
     OPENSSL_cleanse(key_.data(), key_.size());
     OPENSSL_cleanse(iv_.data(), iv_.size());
@@ -201,6 +268,7 @@ bool Tls13Direction::update()
     std::array<unsigned char, max_secret> next{};
     const std::span<const unsigned char> secret(secret_.data(), secret_size_);
     if (!expand_label(suite_, secret, "traffic upd", next.data(), secret_size_)) {
+        forget_secret(suite_);
         return false;
     }
     secret_ = next;
@@ -212,8 +280,10 @@ bool Tls13Direction::update()
 bool Tls13Direction::derive_key_and_iv()
 {
     const std::span<const unsigned char> secret(secret_.data(), secret_size_);
-    return expand_label(suite_, secret, "key", key_.data(), info(suite_).key_size) &&
-           expand_label(suite_, secret, "iv", iv_.data(), iv_.size());
+    const bool ok = expand_label(suite_, secret, "key", key_.data(), info(suite_).key_size) &&
+                    expand_label(suite_, secret, "iv", iv_.data(), iv_.size());
+    forget_secret(suite_);
+    return ok;
 }
 
 void Tls13Direction::nonce(unsigned char (&out)[12]) const
@@ -238,7 +308,7 @@ std::size_t Tls13Direction::seal(tls13::ContentType type, std::span<const char> 
     const auto content_size = static_cast<int>(content.size());
     const auto inner_type = static_cast<unsigned char>(type);
     unsigned char* body = bytes(out) + tls13::header_size;
-    EVP_CIPHER_CTX* c = cipher_context(suite_, true);
+    EVP_CIPHER_CTX* c = cipher_context(suite_, true, this);
     int n = 0;
     if (c == nullptr || EVP_CipherInit_ex(c, nullptr, nullptr, key_.data(), iv, 1) != 1 ||
         EVP_CipherUpdate(c, nullptr, &n, bytes(out), tls13::header_size) != 1 ||
@@ -263,7 +333,7 @@ bool Tls13Direction::open(char* record, std::size_t record_size, tls13::ContentT
     unsigned char* body = bytes(record) + tls13::header_size;
     unsigned char iv[12];
     nonce(iv);
-    EVP_CIPHER_CTX* c = cipher_context(suite_, false);
+    EVP_CIPHER_CTX* c = cipher_context(suite_, false, this);
     int n = 0;
     if (c == nullptr || EVP_CipherInit_ex(c, nullptr, nullptr, key_.data(), iv, 0) != 1 ||
         EVP_CipherUpdate(c, nullptr, &n, bytes(record), tls13::header_size) != 1 ||

@@ -16,10 +16,16 @@ enum class Tls13Suite : std::uint8_t { aes_128_gcm_sha256, aes_256_gcm_sha384, c
 /// The suite with this IANA code point (0x1301..0x1303), or false.
 bool tls13_suite_from_id(std::uint16_t id, Tls13Suite& suite);
 
+/// How many of this thread's cipher contexts hold the key of a live Tls13Direction: a
+/// direction clears what it keyed when it ends.
+std::size_t tls13_keyed_contexts() noexcept;
+
 namespace tls13 {
 constexpr std::size_t header_size = 5;
 constexpr std::size_t tag_size = 16;
 constexpr std::size_t max_plaintext = 16384;
+/// Content, content type and padding together (RFC 8446 5.4).
+constexpr std::size_t max_inner_plaintext = max_plaintext + 1;
 constexpr std::size_t max_ciphertext = max_plaintext + 256;  // RFC 8446 5.2
 /// Bytes a record adds around its content: header, inner content type, AEAD tag.
 constexpr std::size_t overhead = header_size + 1 + tag_size;

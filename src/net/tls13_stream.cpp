@@ -17,7 +17,8 @@ constexpr std::uint8_t key_update_type = 24;  // HandshakeType key_update
 constexpr std::uint8_t illegal_parameter = 47;
 constexpr std::uint8_t internal_error = 80;
 constexpr std::uint8_t user_canceled = 90;
-constexpr std::size_t key_update_size = 5;  // type, 24-bit length, request_update
+constexpr std::size_t handshake_header_size = 4;  // type, 24-bit length
+constexpr std::size_t key_update_size = 5;        // the header, request_update
 
 // Plaintext sealed by one write(): four full records, one send.
 constexpr std::size_t write_chunk = 4 * tls13::max_plaintext;
@@ -92,7 +93,7 @@ Tls13Stream::Io Tls13Stream::read(char* buffer, std::size_t capacity, std::size_
         return Io::failed;
     }
     if (closed_) {
-        return Io::closed;
+        return answer_close();
     }
     if (!out_.empty() && owed_ == 0) {  // a KeyUpdate answer that no write carries out
         if (!flush()) {
@@ -158,7 +159,7 @@ Tls13Stream::Io Tls13Stream::read(char* buffer, std::size_t capacity, std::size_
             return read(buffer, capacity, count);
         }
         if (closed_) {
-            return Io::closed;
+            return answer_close();
         }
         have -= used;
         std::memmove(scratch, scratch + used, have);
@@ -179,8 +180,10 @@ Tls13Stream::Step Tls13Stream::on_record(char* record, std::size_t size, char* b
         return Step::failed;
     }
     const char* content = record + tls13::header_size;
-    if (size_in > tls13::max_plaintext) {
-        fail("TLS record content longer than 2^14 bytes", tls13::record_overflow);
+    // RFC 8446 5.4: the limit counts the padding too, so it is checked on the whole inner
+    // plaintext (content, its type, zeros), once it is authentic.
+    if (size - tls13::header_size - tls13::tag_size > tls13::max_inner_plaintext) {
+        fail("TLS inner plaintext longer than 2^14 + 1 bytes", tls13::record_overflow);
         return Step::failed;
     }
     if (type != tls13::handshake && !handshake_.empty()) {
@@ -189,6 +192,10 @@ Tls13Stream::Step Tls13Stream::on_record(char* record, std::size_t size, char* b
     }
     switch (type) {
         case tls13::application_data: {
+            if (size_in == 0) {
+                return without_data();
+            }
+            records_without_data_ = 0;
             const std::size_t fit = std::min(size_in, capacity - count);
             std::memcpy(buffer + count, content, fit);
             count += fit;
@@ -196,6 +203,10 @@ Tls13Stream::Step Tls13Stream::on_record(char* record, std::size_t size, char* b
             return Step::more;
         }
         case tls13::alert:
+            if (size_in == 0) {  // RFC 8446 5.4
+                fail("zero-length TLS alert record", tls13::unexpected_message);
+                return Step::failed;
+            }
             if (size_in != 2) {
                 fail("malformed TLS alert", tls13::decode_error);
                 return Step::failed;
@@ -205,13 +216,20 @@ Tls13Stream::Step Tls13Stream::on_record(char* record, std::size_t size, char* b
                 return Step::stop;
             }
             if (static_cast<std::uint8_t>(content[1]) == user_canceled) {
-                return Step::more;  // a warning; the close_notify follows
+                return without_data();  // a warning; the close_notify follows
             }
             error_ = "the client sent TLS alert " +
                      std::to_string(static_cast<std::uint8_t>(content[1]));
             failed_ = true;
             return Step::failed;
         case tls13::handshake:
+            if (size_in == 0) {  // RFC 8446 5.4
+                fail("zero-length TLS handshake record", tls13::unexpected_message);
+                return Step::failed;
+            }
+            if (without_data() == Step::failed) {
+                return Step::failed;
+            }
             return on_handshake({content, size_in});
         default:
             fail("TLS record of unknown content type", tls13::unexpected_message);
@@ -235,17 +253,26 @@ Tls13Stream::Step Tls13Stream::on_handshake(std::span<const char> content)
                  tls13::unexpected_message);
             return Step::failed;
         }
+        if (data.size() < handshake_header_size) {
+            handshake_.assign(data);
+            return Step::more;
+        }
+        // The length decides at once: a whole message of another length is malformed, not
+        // the start of a longer one (RFC 8446 4.6.3: the body is one byte).
+        const auto length = (std::size_t{static_cast<std::uint8_t>(data[1])} << 16) |
+                            (std::size_t{static_cast<std::uint8_t>(data[2])} << 8) |
+                            static_cast<std::uint8_t>(data[3]);
+        if (length != key_update_size - handshake_header_size) {
+            fail("malformed TLS KeyUpdate", tls13::decode_error);
+            return Step::failed;
+        }
         if (data.size() < key_update_size) {
             handshake_.assign(data);
             return Step::more;
         }
-        const auto length = (std::size_t{static_cast<std::uint8_t>(data[1])} << 16) |
-                            (std::size_t{static_cast<std::uint8_t>(data[2])} << 8) |
-                            static_cast<std::uint8_t>(data[3]);
         const auto request = static_cast<std::uint8_t>(data[4]);
-        if (length != 1 || request > 1) {
-            fail("malformed TLS KeyUpdate",
-                 request > 1 ? tls13::AlertDescription{illegal_parameter} : tls13::decode_error);
+        if (request > 1) {
+            fail("malformed TLS KeyUpdate", tls13::AlertDescription{illegal_parameter});
             return Step::failed;
         }
         if (data.size() > key_update_size) {  // the key changes at the end of this record
@@ -271,6 +298,31 @@ Tls13Stream::Step Tls13Stream::on_handshake(std::span<const char> content)
         data.remove_prefix(key_update_size);
     }
     return Step::more;
+}
+
+Tls13Stream::Step Tls13Stream::without_data()
+{
+    // Such a record costs a decryption like one with data, and RFC 8446 sets no limit: a
+    // client sending nothing else would hold the thread (a million empty records delayed
+    // another session by 0.58 s). A record with data starts the count again.
+    if (++records_without_data_ > max_records_without_data) {
+        fail("more than 32 TLS records without data in a row", tls13::unexpected_message);
+        return Step::failed;
+    }
+    return Step::more;
+}
+
+Tls13Stream::Io Tls13Stream::answer_close()
+{
+    // RFC 8446 6.1: each party sends a close_notify before closing its write side, and the
+    // caller may close the socket next. Not after part of a record: shutdown() follows that.
+    if (!out_.empty() && owed_ == 0 && !flush()) {
+        return Io::failed;
+    }
+    if (out_.empty()) {
+        shutdown();
+    }
+    return Io::closed;
 }
 
 std::size_t Tls13Stream::seal(tls13::ContentType type, std::span<const char> content, char* out)
@@ -299,6 +351,10 @@ std::size_t Tls13Stream::seal(tls13::ContentType type, std::span<const char> con
 Tls13Stream::Io Tls13Stream::write(const char* data, std::size_t size, std::size_t& count)
 {
     if (failed_) {
+        return Io::failed;
+    }
+    if (close_sent_) {  // RFC 8446 6.1: the peer ignores anything after our close_notify
+        error_ = "TLS write after close_notify";
         return Io::failed;
     }
     if (!out_.empty()) {

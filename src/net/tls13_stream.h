@@ -25,6 +25,7 @@ public:
     bool ready() const noexcept { return !failed_; }
 
     /// The same contract as TlsConnection's read, write, has_pending and shutdown.
+    /// read() answers a close_notify with ours (RFC 8446 6.1); write() fails after it.
     Io read(char* buffer, std::size_t capacity, std::size_t& count);
     Io write(const char* data, std::size_t size, std::size_t& count);
     bool has_pending() const noexcept { return plain_offset_ < plain_.size(); }
@@ -34,12 +35,19 @@ public:
     /// Records sealed before the sending key is updated on our own initiative; far below
     /// the AEAD usage limits of RFC 8446 5.5 (2^24.5 records for AES-GCM).
     static constexpr std::uint64_t records_per_key = std::uint64_t{1} << 23;
+    /// Records in a row that carry no application data (empty, warning alerts, KeyUpdate)
+    /// before the stream fails: OpenSSL's MAX_EMPTY_RECORDS.
+    static constexpr std::uint8_t max_records_without_data = 32;
 
 private:
     enum class Step { more, stop, failed };
     Step on_record(char* record, std::size_t size, char* buffer, std::size_t capacity,
                    std::size_t& count);
     Step on_handshake(std::span<const char> content);
+    /// Counts a record that carried no application data; fails past the limit.
+    Step without_data();
+    /// Io::closed, after sending our close_notify if the socket takes it now.
+    Io answer_close();
     /// Seals content as records into out (room: size + overhead per 16 KiB); returns bytes.
     std::size_t seal(tls13::ContentType type, std::span<const char> content, char* out);
     /// Sends out_; false on a socket error (failed_ set).
@@ -62,6 +70,7 @@ private:
     bool failed_ = false;
     bool close_sent_ = false;
     bool answer_queued_ = false;  // out_ holds our KeyUpdate answering the client's request
+    std::uint8_t records_without_data_ = 0;  // in a row, since the last one with data
 };
 
 }  // namespace chorus::net

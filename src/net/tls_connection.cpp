@@ -236,6 +236,12 @@ TlsConnection::Io TlsConnection::read(char* buffer, std::size_t capacity, std::s
     }
     const Io io = outcome(ret);
     starved_ = io == Io::want_read;
+    if (io == Io::closed) {
+        // RFC 5246 7.2.1: a close_notify is answered with one at once; the caller may close
+        // the socket next. Behind a record still being written, OpenSSL sends it after that.
+        SSL_shutdown(ssl_);
+        ERR_clear_error();
+    }
     if (io == Io::closed || io == Io::failed) {
         // The stream is over but the session lingers while its last bytes go out; without
         // this it would keep a 17 KiB record buffer meanwhile.

@@ -37,7 +37,8 @@ public:
     SSL* native_handle() const noexcept { return ssl_; }
 
     Io handshake();
-    /// Decrypts at most capacity bytes into buffer; count is set when done.
+    /// Decrypts at most capacity bytes into buffer; count is set when done. Io::closed: the
+    /// client's close_notify came and ours has been sent if the socket took it; no more writes.
     Io read(char* buffer, std::size_t capacity, std::size_t& count);
     /// Encrypts and sends from data; count (set when done) may be less than size. After
     /// want_write the next call must pass the same bytes again (they may have moved).

@@ -132,6 +132,49 @@ TEST_P(Tls13RecordsTest, ASecretOfTheWrongSizeIsRefused)
     EXPECT_FALSE(d.init(GetParam().suite, secret, 0));
 }
 
+// The thread's cipher contexts are shared by its sessions and keyed for every record; the
+// last key must not stay in them after its session is over.
+TEST_P(Tls13RecordsTest, ADirectionThatEndsLeavesNoKeyInTheThreadsContexts)
+{
+    {
+        Tls13Direction sender;
+        Tls13Direction receiver;
+        std::vector<unsigned char> secret(GetParam().secret_size, 5);
+        ASSERT_TRUE(sender.init(GetParam().suite, secret, 0));
+        ASSERT_TRUE(receiver.init(GetParam().suite, secret, 0));
+        std::string record(3 + tls13::overhead, '\0');
+        record.resize(sender.seal(tls13::application_data, std::string("abc"), record.data()));
+        tls13::ContentType type{};
+        std::size_t size = 0;
+        ASSERT_TRUE(receiver.open(record.data(), record.size(), type, size));
+        EXPECT_EQ(tls13_keyed_contexts(), 2u) << "one to seal, one to open, both taken over";
+    }
+    EXPECT_EQ(tls13_keyed_contexts(), 0u);
+}
+
+// A session whose records used the contexts last ends and clears them; the others key every
+// record, so theirs still seal and open.
+TEST_P(Tls13RecordsTest, RecordsStillSealAndOpenAfterAnotherDirectionEnds)
+{
+    ASSERT_EQ(open(seal("one")), "one");
+    {
+        Tls13Direction other_sender;
+        Tls13Direction other_receiver;
+        std::vector<unsigned char> secret(GetParam().secret_size, 3);
+        ASSERT_TRUE(other_sender.init(GetParam().suite, secret, 0));
+        ASSERT_TRUE(other_receiver.init(GetParam().suite, secret, 0));
+        std::string record(tls13::overhead, '\0');
+        record.resize(other_sender.seal(tls13::application_data, std::string(), record.data()));
+        tls13::ContentType type{};
+        std::size_t size = 0;
+        ASSERT_TRUE(other_receiver.open(record.data(), record.size(), type, size));
+    }
+    EXPECT_EQ(tls13_keyed_contexts(), 0u);
+    EXPECT_EQ(open(seal("two")), "two");
+    EXPECT_EQ(open(seal(std::string(tls13::max_plaintext, 'y'))),
+              std::string(tls13::max_plaintext, 'y'));
+}
+
 INSTANTIATE_TEST_SUITE_P(Suites, Tls13RecordsTest, ::testing::ValuesIn(suites),
                          [](const auto& info) { return std::string(info.param.name); });
 

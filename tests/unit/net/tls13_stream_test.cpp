@@ -1,19 +1,18 @@
 // Tests for src/net/tls13_stream.cpp and the handover in src/net/tls_connection.cpp: after a
 // TLS 1.3 handshake the server's records come from a Tls13Stream, and an OpenSSL client
 // must not notice: every suite, session tickets, resumption, key updates, channel bindings,
-// bytes that came with the client's Finished, and the records a client may not send.
+// and bytes that came with the client's Finished. Records a client may not send:
+// tls13_stream_bad_records_test.cpp.
 #include "net/tls13_stream.h"
 
 #include <gtest/gtest.h>
-#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <poll.h>
 
-#include <cstring>
 #include <memory>
 #include <string>
-#include <vector>
 
+#include "net/tls13_client.h"
 #include "net/tls_connection.h"
 #include "net/tls_peer.h"
 
@@ -21,153 +20,6 @@ namespace chorus::net {
 namespace {
 
 using namespace chorus::net::testing;
-using Io = TlsConnection::Io;
-
-struct SessionFree {
-    void operator()(SSL_SESSION* p) const { SSL_SESSION_free(p); }
-};
-
-// The client's traffic secret, from its key log, so a test can forge the client's records.
-std::string client_secret_hex;
-
-void log_client_secret(const SSL*, const char* line)
-{
-    const std::string text(line);
-    if (text.rfind("CLIENT_TRAFFIC_SECRET_0 ", 0) == 0) {
-        client_secret_hex = text.substr(text.rfind(' ') + 1);
-    }
-}
-
-class Tls13StreamTest : public ::testing::Test {
-protected:
-    void open(const char* suites = nullptr, int tickets = -1, SSL_SESSION* resume = nullptr,
-              int max_version = 0, int server_sndbuf = 0)
-    {
-        ends_ = std::make_unique<Ends>();
-        connect_ends(Transport::tcp_loopback, server_sndbuf, *ends_);
-        if (!client_context_) {
-            client_context_.reset(SSL_CTX_new(TLS_client_method()));
-            ASSERT_NE(client_context_, nullptr);
-            SSL_CTX_set_verify(client_context_.get(), SSL_VERIFY_NONE, nullptr);
-            SSL_CTX_set_keylog_callback(client_context_.get(), log_client_secret);
-        }
-        client_.reset(SSL_new(client_context_.get()));
-        ASSERT_NE(client_, nullptr);
-        SSL_set_fd(client_.get(), ends_->client);
-        SSL_set_connect_state(client_.get());
-        SSL_set_tlsext_host_name(client_.get(), "localhost");
-        if (suites != nullptr) {
-            ASSERT_EQ(SSL_set_ciphersuites(client_.get(), suites), 1);
-        }
-        if (resume != nullptr) {
-            ASSERT_EQ(SSL_set_session(client_.get(), resume), 1);
-        }
-        if (max_version != 0) {
-            ASSERT_EQ(SSL_set_max_proto_version(client_.get(), max_version), 1);
-        }
-        server_ = std::make_unique<TlsConnection>(TlsServerContext::get(), ends_->server);
-        if (tickets >= 0) {
-            ASSERT_EQ(SSL_set_num_tickets(server_->native_handle(), tickets), 1);
-        }
-    }
-
-    ::testing::AssertionResult handshake()
-    {
-        return testing::handshake(*ends_, *server_, client_.get());
-    }
-
-    // Both ways at once, then small turns: the bytes arrive intact.
-    void round_trip(unsigned seed)
-    {
-        Exchange x;
-        x.to_server = pattern(100000, seed);
-        x.to_client = pattern(150000, seed + 1);
-        ASSERT_TRUE(exchange(*ends_, *server_, client_.get(), x));
-        ASSERT_TRUE(x.at_server == x.to_server) << x.at_server.size();
-        ASSERT_TRUE(x.at_client == x.to_client) << x.at_client.size();
-        for (unsigned turn = 0; turn < 5; ++turn) {
-            Exchange small;
-            small.to_server = pattern(1 + turn * 397, seed + turn);
-            small.to_client = pattern(1 + turn * 211, seed + turn + 100);
-            ASSERT_TRUE(exchange(*ends_, *server_, client_.get(), small));
-            ASSERT_TRUE(small.at_server == small.to_server) << "turn " << turn;
-            ASSERT_TRUE(small.at_client == small.to_client) << "turn " << turn;
-        }
-    }
-
-    // Reads at the server until it fails or closes, or until got holds enough bytes;
-    // returns the last outcome.
-    Io read_at_server(std::string& got, std::size_t enough = std::string::npos)
-    {
-        Io io = Io::want_read;
-        EXPECT_TRUE(drive(*ends_, [&](Waits& w) {
-            char buffer[4096];
-            std::size_t n = 0;
-            io = server_->read(buffer, sizeof buffer, n);
-            if (io == Io::done) {
-                got.append(buffer, n);
-                return got.size() >= enough;
-            }
-            w.server = server_wait(io);
-            return w.server == 0;
-        }));
-        return io;
-    }
-
-    // The client's read after the server failed: the alert it got, 0 if none.
-    int alert_at_client()
-    {
-        int reason = 0;
-        EXPECT_TRUE(drive(*ends_, [&](Waits& w) {
-            char buffer[256];
-            std::size_t n = 0;
-            const int ret = SSL_read_ex(client_.get(), buffer, sizeof buffer, &n);
-            if (ret == 1) {
-                return false;
-            }
-            if (SSL_get_error(client_.get(), ret) == SSL_ERROR_WANT_READ) {
-                w.client = POLLIN;
-                return false;
-            }
-            reason = ERR_GET_REASON(ERR_peek_error());
-            ERR_clear_error();
-            return true;
-        }));
-        return reason;
-    }
-
-    // A direction sealing as the client does: its secret from the key log, its suite.
-    void forge_client(Tls13Direction& forger)
-    {
-        std::vector<unsigned char> secret;
-        for (std::size_t i = 0; i + 1 < client_secret_hex.size(); i += 2) {
-            secret.push_back(
-                static_cast<unsigned char>(std::stoi(client_secret_hex.substr(i, 2), nullptr, 16)));
-        }
-        Tls13Suite suite{};
-        ASSERT_TRUE(tls13_suite_from_id(
-            SSL_CIPHER_get_protocol_id(SSL_get_current_cipher(client_.get())), suite));
-        ASSERT_TRUE(forger.init(suite, secret, 0));
-    }
-
-    void send_raw(const std::string& bytes)
-    {
-        ASSERT_EQ(write(ends_->client, bytes.data(), bytes.size()),
-                  static_cast<ssize_t>(bytes.size()));
-    }
-
-    std::string seal(Tls13Direction& forger, tls13::ContentType type, const std::string& content)
-    {
-        std::string record(content.size() + tls13::overhead, '\0');
-        record.resize(forger.seal(type, content, record.data()));
-        return record;
-    }
-
-    std::unique_ptr<Ends> ends_;
-    std::unique_ptr<SSL_CTX, SslCtxFree> client_context_;
-    std::unique_ptr<SSL, SslFree> client_;
-    std::unique_ptr<TlsConnection> server_;
-};
 
 struct Variant {
     const char* name;
@@ -394,26 +246,6 @@ TEST_F(Tls13StreamTest, BytesThatCameWithTheClientsFinishedAreRead)
     EXPECT_EQ(got, first);
 }
 
-TEST_F(Tls13StreamTest, AlteredRecordFailsAndTheClientHearsBadRecordMac)
-{
-    open();
-    ASSERT_TRUE(handshake());
-    Tls13Direction forger;
-    forge_client(forger);
-    std::string record = seal(forger, tls13::application_data, "<presence/>");
-    record[8] = static_cast<char>(record[8] ^ 0x20);
-    send_raw(record);
-    std::string got;
-    EXPECT_EQ(read_at_server(got), Io::failed);
-    EXPECT_TRUE(got.empty());
-    EXPECT_NE(server_->error().find("authentication"), std::string::npos) << server_->error();
-    EXPECT_EQ(alert_at_client(), SSL_R_SSLV3_ALERT_BAD_RECORD_MAC);
-    std::size_t n = 0;
-    char byte;
-    EXPECT_EQ(server_->read(&byte, 1, n), Io::failed) << "a failed stream stays failed";
-    EXPECT_EQ(server_->write("x", 1, n), Io::failed);
-}
-
 TEST_F(Tls13StreamTest, AKeyUpdateSplitAcrossRecordsIsApplied)
 {
     open();
@@ -439,78 +271,6 @@ TEST_F(Tls13StreamTest, AKeyUpdateSplitAcrossRecordsIsApplied)
         }
     }
     EXPECT_EQ(got, "before after");
-}
-
-struct Forbidden {
-    const char* name;
-    tls13::ContentType type;
-    const char* content;
-    std::size_t size;
-    const char* error;
-    int alert;  // what the client hears
-};
-
-void PrintTo(const Forbidden& f, std::ostream* out)
-{
-    *out << f.name;
-}
-
-class Tls13ForbiddenTest : public Tls13StreamTest,
-                           public ::testing::WithParamInterface<Forbidden> {};
-
-const Forbidden forbidden[] = {
-    {"NewSessionTicketFromTheClient", tls13::handshake, "\x04\x00\x00\x00", 4,
-     "after the handshake", SSL_R_SSLV3_ALERT_UNEXPECTED_MESSAGE},
-    {"KeyUpdateNotEndingItsRecord", tls13::handshake, "\x18\x00\x00\x01\x00\x18", 6,
-     "end of its record", SSL_R_SSLV3_ALERT_UNEXPECTED_MESSAGE},
-    {"KeyUpdateWithABadRequest", tls13::handshake, "\x18\x00\x00\x01\x02", 5, "malformed",
-     SSL_R_SSLV3_ALERT_ILLEGAL_PARAMETER},
-    {"ChangeCipherSpecContent", tls13::ContentType{20}, "\x01", 1, "unknown content type",
-     SSL_R_SSLV3_ALERT_UNEXPECTED_MESSAGE},
-    {"AlertOfThreeBytes", tls13::alert, "\x02\x00\x00", 3, "malformed TLS alert",
-     SSL_R_TLSV1_ALERT_DECODE_ERROR},
-};
-
-TEST_P(Tls13ForbiddenTest, ARecordTheClientMayNotSendEndsTheStream)
-{
-    open();
-    ASSERT_TRUE(handshake());
-    Tls13Direction forger;
-    forge_client(forger);
-    send_raw(seal(forger, GetParam().type, std::string(GetParam().content, GetParam().size)));
-    std::string got;
-    EXPECT_EQ(read_at_server(got), Io::failed);
-    EXPECT_NE(server_->error().find(GetParam().error), std::string::npos) << server_->error();
-    EXPECT_EQ(alert_at_client(), GetParam().alert);
-}
-
-INSTANTIATE_TEST_SUITE_P(Records, Tls13ForbiddenTest, ::testing::ValuesIn(forbidden),
-                         [](const auto& info) { return std::string(info.param.name); });
-
-TEST_F(Tls13StreamTest, UnprotectedOrOversizedRecordsEndTheStream)
-{
-    for (const auto& [bytes, error] :
-         {std::pair{std::string("\x16\x03\x03\x00\x04\x14\x00\x00\x00", 9), "unprotected"},
-          std::pair{std::string("\x17\x03\x03\x42\x01", 5), "longer than"}}) {
-        open();
-        ASSERT_TRUE(handshake());
-        send_raw(bytes);
-        std::string got;
-        EXPECT_EQ(read_at_server(got), Io::failed);
-        EXPECT_NE(server_->error().find(error), std::string::npos) << server_->error();
-    }
-}
-
-TEST_F(Tls13StreamTest, AFatalAlertFromTheClientEndsTheStreamWithItsCode)
-{
-    open();
-    ASSERT_TRUE(handshake());
-    Tls13Direction forger;
-    forge_client(forger);
-    send_raw(seal(forger, tls13::alert, std::string("\x02\x28", 2)));  // handshake_failure
-    std::string got;
-    EXPECT_EQ(read_at_server(got), Io::failed);
-    EXPECT_NE(server_->error().find("alert 40"), std::string::npos) << server_->error();
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include "net/tls_connection.h"
 
 #include <gtest/gtest.h>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/ioctl.h>
@@ -240,6 +241,37 @@ TEST_P(TlsConnectionTest, CloseNotifyFromTheClientReadsAsClosed)
         return w.client == 0;
     }));
     EXPECT_EQ(ret, 1) << "the client received the server's close_notify";
+}
+
+// C2sSession closes the socket once a read says closed and nothing is left to write: the
+// answer cannot wait for a shutdown() (RFC 8446 6.1, RFC 5246 7.2.1).
+TEST_P(TlsConnectionTest, CloseNotifyFromTheClientIsAnsweredByTheReadThatSeesIt)
+{
+    open();
+    ASSERT_TRUE(handshake());
+    ASSERT_EQ(SSL_shutdown(client_.get()), 0);
+    Io io = Io::want_read;
+    ASSERT_TRUE(drive(ends_, [&](Waits& w) {
+        char buffer[256];
+        std::size_t n = 0;
+        io = server_->read(buffer, sizeof buffer, n);
+        w.server = server_wait(io);
+        return io != Io::want_read && io != Io::want_write;
+    }));
+    ASSERT_EQ(io, Io::closed) << server_->error();
+    int ret = 0;
+    ASSERT_TRUE(drive(ends_, [&](Waits& w) {
+        ret = SSL_shutdown(client_.get());
+        if (ret == 1) {
+            return true;
+        }
+        w.client = ret == 0 ? POLLIN : client_wait(client_.get(), ret, "shutdown");
+        return w.client == 0;
+    }));
+    EXPECT_EQ(ret, 1) << "the client received the server's close_notify";
+    std::size_t n = 0;
+    EXPECT_EQ(server_->write("<iq/>", 5, n), Io::failed) << "nothing may follow it";
+    ERR_clear_error();
 }
 
 TEST_P(TlsConnectionTest, EofWithoutCloseNotifyIsAFailureNotAClose)
