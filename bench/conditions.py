@@ -7,7 +7,7 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SERVERS = ["chorus", "prosody", "ejabberd"]
-TRAFFIC = ["saturation", "pairs", "fanout", "fanout-sat"]
+TRAFFIC = ["saturation", "saturation-w4", "pairs", "pairs-2k", "fanout", "fanout-sat"]
 # Issue 7's sizes. 19,000 is as many sessions as fit, beside the server's own files, under the
 # reference machines' open-files hard limit of 20,000 (which cannot be raised there).
 IDLE_SIZES = {"1k": 1000, "5k": 5000, "19k": 19000}

@@ -18,6 +18,11 @@ from conditions import (BENCH_CORE, CLIENTS, FOREIGN_LIMIT, IDLE_SIZES, LOGIN_TI
 ROWS = [
     ("saturation: delivered msg/s", "saturation", "delivered_per_s", "msg/s", "higher"),
     ("saturation: server CPU per msg", "saturation", "server_us_per_delivered", "us", "lower"),
+    ("saturation, 4 in flight: delivered msg/s", "saturation-w4", "delivered_per_s", "msg/s",
+     "higher"),
+    ("saturation, 4 in flight: server CPU per msg", "saturation-w4", "server_us_per_delivered",
+     "us", "lower"),
+    ("pairs @2k/s: latency p99", "pairs-2k", "latency_p99_us", "us", "lower"),
     ("pairs @5k/s: server CPU per msg", "pairs", "server_us_per_delivered", "us", "lower"),
     ("pairs @5k/s: latency p50", "pairs", "latency_p50_us", "us", "lower"),
     ("pairs @5k/s: latency p99", "pairs", "latency_p99_us", "us", "lower"),
@@ -190,7 +195,8 @@ def scenario_text(raw):
     sizes = ", ".join(f"{n:,}" for n in IDLE_SIZES.values())
     text = (
         f"Scenarios (chorus-bench): saturation = {CLIENTS} clients in pairs, 16 messages in "
-        f"flight per sender; pairs = {CLIENTS} clients in pairs at 5,000 msg/s in total; fanout "
+        f"flight per sender (saturation-w4: 4); pairs = {CLIENTS} clients in pairs at 5,000 "
+        "msg/s in total (pairs-2k: 2,000); fanout "
         "= 50 accounts with 4 devices (IM-NG on Chorus, Carbons and equal priority on the "
         "peers) and one contact each at 2,500 msg/s (10,000 copies/s); fanout saturated = the "
         "same with 16 messages in flight per contact; idle-1k, idle-5k, idle-19k = "
