@@ -17,6 +17,8 @@ Server: one chorusd on 127.0.0.1, port 0, a temp data dir and a generated TOML c
                    "limits.max_stanza_bytes": 10000,    #   {"limits": {"max_stanza_bytes": 10000}}
                    "c2s.require_tls": False},
            direct_tls=True)                             # also listen for XEP-0368 direct TLS
+    Server(wrapper=["unshare", "--mount", ...])         # argv put before chorusd's (it must
+                                                        #   exec chorusd: proc.pid is chorusd)
 
 slixmpp clients (certificate checks off, connected to 127.0.0.1):
 
@@ -174,8 +176,9 @@ class Server:
     """One chorusd with its own temp dir; see the module docstring."""
 
     def __init__(self, users=None, config=None, domain="localhost", direct_tls=False,
-                 log_level="debug", start_timeout=20, stop_timeout=10):
+                 log_level="debug", start_timeout=20, stop_timeout=10, wrapper=None):
         self.domain = domain
+        self.wrapper = list(wrapper or [])
         self.users = dict(users or {})
         self.tmp = tempfile.mkdtemp(prefix="chorus-interop-")
         self.data_dir = os.path.join(self.tmp, "data")
@@ -212,7 +215,7 @@ class Server:
             self.adduser(user, password)
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
-            [CHORUSD, "--config", self.config_path, "--data-dir", self.data_dir,
+            [*self.wrapper, CHORUSD, "--config", self.config_path, "--data-dir", self.data_dir,
              "--log-level", self.log_level, "--ready-file", self.ready_path],
             stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + self.start_timeout
