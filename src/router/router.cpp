@@ -293,8 +293,19 @@ void Router::on_settled(router::PendingMessage& p, bool committed)
         if (to) {
             strip_stanza_ids(msg, to->bare_str());
         }
-        bounce(msg, StanzaError::resource_constraint(
-                        "The message could not be stored; it was not delivered"));
+        auto reply = error_reply(msg, StanzaError::resource_constraint(
+                                          "The message could not be stored; it was not delivered"));
+        if (!reply) {
+            return;
+        }
+        // Straight to the sending session: routed, the error would be archived (ROUTING.md
+        // R3) in the same storage that just failed, and dropped with it.
+        const auto sender = Jid::parse(reply->attr("to"));
+        if (Session* s = sender ? server_.sessions().find(*sender) : nullptr) {
+            s->send(*reply);
+        } else {
+            route(std::move(*reply));
+        }
         return;
     }
     if (!p.offline || !to) {
@@ -315,8 +326,7 @@ void Router::on_settled(router::PendingMessage& p, bool committed)
 
 void Router::store_offline(const Jid& owner, xml::Element& msg, bool archived)
 {
-    const bool stored =
-        server_.hooks().store_offline && server_.hooks().store_offline(owner, msg);
+    const bool stored = server_.hooks().store_offline && server_.hooks().store_offline(owner, msg);
     if (stored) {
         return;
     }

@@ -49,8 +49,7 @@ private:
     std::int64_t deliver_message(const Jid& to, xml::Element msg, std::string bytes,
                                  std::int64_t sender_entry = 0);
     /// ROUTING.md "Inbound" for message msg to `to`, given the account's sessions now.
-    router::InboundPlan plan_for(const Jid& to, const xml::Element& msg,
-                                 const MessageFacts& facts);
+    router::InboundPlan plan_for(const Jid& to, const xml::Element& msg, const MessageFacts& facts);
     /// The plan's copies; as_sent already carries ref's stanza-id, and they wait for it.
     void send_inbound_copies(const router::InboundPlan& plan, const xml::Element& msg,
                              const std::string& owner, const router::SharedBytes& as_sent,

@@ -16,11 +16,11 @@ using SharedBytes = std::shared_ptr<const std::string>;
 
 /// Per-session routing flags (ROUTING.md "Terms").
 struct SessionFlags {
-    bool imng = false;          // sent <enable xmlns='urn:xmpp:im-ng:0'/>
-    bool carbons = false;       // XEP-0280 enabled
-    bool available = false;     // sent initial presence (RFC 6121 §4.2)
-    bool interested = false;    // requested the roster (RFC 6121 §2.1.3)
-    int priority = 0;           // of the last broadcast presence
+    bool imng = false;        // sent <enable xmlns='urn:xmpp:im-ng:0'/>
+    bool carbons = false;     // XEP-0280 enabled
+    bool available = false;   // sent initial presence (RFC 6121 §4.2)
+    bool interested = false;  // requested the roster (RFC 6121 §2.1.3)
+    int priority = 0;         // of the last broadcast presence
 };
 
 class CommitGate;

@@ -55,9 +55,12 @@ struct ArchivePrefs {
 
 class Archive {
 public:
-    /// Called on the writer's thread after each group commit, in append order: every entry
-    /// appended with an id up to through_id is committed, or (false) lost with its batch.
-    using CommitListener = std::function<void(std::int64_t through_id, bool committed)>;
+    /// What commit() did: every entry appended with an id up to through_id is durable, or
+    /// (committed == false) refused with its batch.
+    struct CommitReport {
+        std::int64_t through_id = 0;
+        bool committed = false;
+    };
 
     virtual ~Archive() = default;
     /// Queues a message for the batching writer; it is durable after the next group commit
@@ -65,8 +68,11 @@ public:
     /// stanza (one message in the sender's and the recipient's archive) may share storage.
     /// Ids must grow from one append to the next.
     virtual void append(const ArchiveEntry& entry) = 0;
-    /// Set before the first append.
-    virtual void set_commit_listener(CommitListener listener) = 0;
+    /// The group commit: makes every entry appended so far durable (per the configured
+    /// durability) and returns the oldest report not returned yet (a query may have made a
+    /// commit too): call it until nullopt. Called by the appending thread, once per turn of
+    /// its event loop.
+    virtual std::optional<CommitReport> commit() = 0;
     virtual ArchivePage query(const ArchiveQuery& q) = 0;
     virtual bool contains(std::string_view owner, std::int64_t id) = 0;
     /// The largest id ever stored (ids continue after it on restart).
@@ -76,7 +82,7 @@ public:
         std::string_view owner) = 0;
     virtual std::optional<ArchivePrefs> prefs(std::string_view owner) = 0;
     virtual void set_prefs(std::string_view owner, const ArchivePrefs& prefs) = 0;
-    /// Waits until everything appended so far is committed.
+    /// Waits until everything appended so far is in the queryable store (appending thread).
     virtual void flush() = 0;
 };
 

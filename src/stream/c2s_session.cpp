@@ -321,7 +321,8 @@ void C2sSession::write_bytes(router::SharedBytes bytes)
 bool C2sSession::cut_off_if_overflowing()
 {
     // Only what the client did not take counts: copies held for the archive are ours.
-    if (closing_ || queued_bytes_ <= overflow_factor * server_.config().limits.write_high_watermark) {
+    if (closing_ ||
+        queued_bytes_ <= overflow_factor * server_.config().limits.write_high_watermark) {
         return false;
     }
     // A client that stops reading while others write to it would hold memory without

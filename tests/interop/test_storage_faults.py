@@ -230,6 +230,18 @@ async def main():
         # 2. The disk fills up. Every message now is refused with an error to its sender.
         filled = fill(filler)
         assert filled > 0, "the tmpfs had no space to fill"
+        # The archive's journal may still have room in its last page: messages go through
+        # until a write needs a new one. Send until the first refusal (bounded).
+        slack = []
+        for i in range(400):
+            mid = f"slack-{i}"
+            slack.append(mid)
+            send(rphone, "juliet@localhost", mid, mid)
+            await rphone.barrier()
+            if errors(rphone, "slack-"):
+                break
+        assert errors(rphone, "slack-"), "nothing was refused on a full disk"
+        await settle()
         full_in = [f"full-{i}" for i in range(12)]
         for mid in full_in:
             send(rphone, "juliet@localhost", mid, mid)
@@ -246,7 +258,10 @@ async def main():
             problems.append(f"juliet/phone got errors for {sorted(errors(phone, 'full-out-'))} "
                             f"of the {len(full_out)} messages refused while the disk was full")
         for mid, cond in {**errors(rphone, "full-"), **errors(phone, "full-out-")}.items():
-            assert cond in REFUSED, f"{mid} refused with <{cond}/>"
+            # full-offline: romeo's archive entry may still fit in the journal's last page,
+            # and then it is nurse's offline store that refuses it.
+            allowed = OFFLINE_REFUSED if mid == "full-offline" else REFUSED
+            assert cond in allowed, f"{mid} refused with <{cond}/>"
         # benvolio archives nothing: his message to juliet is refused by her archive, and
         # the error to him is not archived either.
         send(benvolio, "juliet@localhost", "full-b", "full-b")
@@ -301,7 +316,8 @@ async def main():
         assert "archive: storing again" in server.log_text(), "the recovery is logged"
 
         # MAM holds exactly what was delivered, and every stanza-id a device saw is stored.
-        delivered_in = [f"before-{i}" for i in range(3)] + [f"after-{i}" for i in range(3)]
+        delivered_in = ([f"before-{i}" for i in range(3)] + [f"after-{i}" for i in range(3)] +
+                        [m for m in slack if m not in errors(rphone, "slack-")])
         # (Two senders at once: the order between them is the server's, so compare sorted.)
         juliet_mam = await mam_all(phone)
         assert sorted(b for _, b in juliet_mam) == \

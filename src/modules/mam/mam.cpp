@@ -37,6 +37,7 @@ struct State {
     std::unique_ptr<boost::asio::steady_timer> backlog_timer;  // polls while reads are held
     std::uint32_t appends_since_check = 0;
     bool holding_reads = false;
+    bool commit_posted = false;
     std::unique_ptr<storage::sqlite::SqliteRoster> roster;
     std::int64_t last_id = 0;
     const Clock* clock = nullptr;
@@ -63,6 +64,31 @@ struct State {
     /// Ids grow with time and never repeat, also across restarts and clock steps back.
     std::int64_t next_id() { return last_id = std::max(last_id + 1, now_us()); }
 };
+
+// The group commit: everything appended since the last one goes to the journal at once,
+// then the copies waiting for it leave (router::CommitGate).
+void commit_now(State& st, Server& server)
+{
+    st.commit_posted = false;
+    while (auto report = st.archive->commit()) {
+        server.router().gate().settle(report->through_id, report->committed);
+    }
+}
+
+// Once per turn of the event loop: posted at the first append, it runs after the handlers
+// already queued (the reads being routed), so one write covers all their messages.
+void schedule_commit(const std::shared_ptr<State>& st, Server& server)
+{
+    if (st->commit_posted) {
+        return;
+    }
+    st->commit_posted = true;
+    boost::asio::post(server.io(), [weak = std::weak_ptr<State>(st), &server] {
+        if (auto st = weak.lock(); st && st->archive) {
+            commit_now(*st, server);
+        }
+    });
+}
 
 // While the writer is behind, reads stay held; polled, as the writer thread cannot post
 // to the I/O thread through the storage interface.
@@ -157,6 +183,7 @@ std::string result_message(const storage::ArchivedMessage& m, const Jid& to,
 
 IqResult query(State& st, IqRequest& r)
 {
+    commit_now(st, r.server());  // a query sees every message routed before it
     if (!r.from_own_account()) {
         return StanzaError::forbidden("An archive can only be queried by its owner");
     }
@@ -261,6 +288,7 @@ IqResult prefs(State& st, IqRequest& r, bool set)
 
 IqResult metadata(State& st, IqRequest& r)
 {
+    commit_now(st, r.server());
     if (!r.from_own_account()) {
         return StanzaError::forbidden();
     }
@@ -298,18 +326,9 @@ ModuleSpec spec()
                 }
             }
             auto st = std::make_shared<State>();
-            st->archive =
-                std::make_unique<storage::sqlite::SqliteArchive>(server.db(), std::move(*writer));
-            // Copies of archived messages leave when the writer reports their commit; one
-            // post per group commit, not per message.
-            st->archive->set_commit_listener(
-                [weak = std::weak_ptr<State>(st), &server](std::int64_t through, bool ok) {
-                    boost::asio::post(server.io(), [weak, &server, through, ok] {
-                        if (weak.lock()) {
-                            server.router().gate().settle(through, ok);
-                        }
-                    });
-                });
+            // "power": the journal is synced at each group commit.
+            st->archive = std::make_unique<storage::sqlite::SqliteArchive>(
+                server.db(), std::move(*writer), server.config().storage_durability == "power");
             st->roster = std::make_unique<storage::sqlite::SqliteRoster>(server.db());
             st->last_id = st->archive->max_id();
             st->clock = &server.clock();
@@ -333,21 +352,23 @@ ModuleSpec spec()
             }
             ctx.provide(
                 &Hooks::archive,
-                [st, &gate = server.read_gate()](const Jid& owner, std::string_view with,
-                                                 std::string_view bytes, bool outgoing,
-                                                 bool reaches_imng) -> std::optional<ArchiveRef> {
+                [st, &server, &gate = server.read_gate()](
+                    const Jid& owner, std::string_view with, std::string_view bytes, bool outgoing,
+                    bool reaches_imng) -> std::optional<ArchiveRef> {
                     if (!wanted(*st, owner, with, reaches_imng)) {
                         return std::nullopt;
                     }
                     const auto id = st->next_id();
                     st->archive->append({id, owner.str(), with, st->now_us(), outgoing, bytes});
+                    schedule_commit(st, server);
                     check_backlog(st, gate);
                     ArchiveIdChars chars;
                     return ArchiveRef(format_archive_id(id, chars), id);
                 });
             // The account's queued messages reach the archive before it is deleted with
             // the rest of its data; its preferences must not outlive it in memory.
-            ctx.hook(&Hooks::account_deleting, Phase::process, [st](const Jid& account) {
+            ctx.hook(&Hooks::account_deleting, Phase::process, [st, &server](const Jid& account) {
+                commit_now(*st, server);
                 st->archive->flush();
                 st->prefs.erase(account.bare_str());
             });

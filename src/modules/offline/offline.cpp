@@ -43,9 +43,7 @@ public:
         expire(owner.str(), now);
         const auto count = store_.count(owner.str());
         if (!count) {
-            spdlog::error("offline: counting the queue of {}: {}", owner.str(),
-                          count.error().message);
-            return false;
+            return failed("counting the queue of " + owner.str(), count.error().message);
         }
         if (*count >= server_.config().offline_max_messages) {
             spdlog::debug("offline: queue of {} is full ({} messages)", owner.str(), *count);
@@ -57,8 +55,11 @@ public:
         delay.set_attr("stamp", format_xep82(server_.clock().now()));
         delay.add_text("Offline Storage");
         if (auto r = store_.store(owner.str(), now, serialize_stanza(copy)); !r) {
-            spdlog::error("offline: storing a message for {}: {}", owner.str(), r.error().message);
-            return false;
+            return failed("storing a message for " + owner.str(), r.error().message);
+        }
+        if (failures_ > 0) {
+            spdlog::warn("offline: storing again; {} messages were refused", failures_);
+            failures_ = 0;
         }
         return true;
     }
@@ -105,6 +106,15 @@ public:
     void stop_sweeping() { sweep_.cancel(); }
 
 private:
+    /// Once per burst: a full disk fails every store until space returns.
+    bool failed(const std::string& what, const std::string& why)
+    {
+        if (failures_++ == 0) {
+            spdlog::error("offline: {}: {}; messages are refused until it can", what, why);
+        }
+        return false;
+    }
+
     void deliver(router::Session& session)
     {
         const auto owner = session.jid().bare_str();
@@ -151,6 +161,7 @@ private:
     }
 
     Server& server_;
+    std::uint64_t failures_ = 0;  // stores refused since the failure was logged
     storage::sqlite::SqliteOffline store_;
     boost::asio::steady_timer sweep_;
     std::unordered_set<std::uint64_t> waiting_;  // ids of sessions available below priority 0

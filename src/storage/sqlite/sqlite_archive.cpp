@@ -1,8 +1,11 @@
-// SqliteArchive: group-committed appends and WAL checkpoints on a writer thread.
+// SqliteArchive: appends group-committed to the journal by the appending thread, then
+// written into SQLite (and WAL checkpoints run) by an idle-priority writer thread.
 #include "storage/sqlite/sqlite_archive.h"
 
+#include <sched.h>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,10 +15,15 @@
 namespace chorus::storage::sqlite {
 namespace {
 
-// Copies of archived messages wait for their commit, so the writer never lets a batch
-// gather on a timer: it takes whatever was appended while it committed the last one (group
-// commit). Under load the batches grow by themselves, and every commit rewrites each index
-// page it touched into the WAL: the larger the batch, the more items share a page.
+// Copies of archived messages wait only for the journal (archive_journal.h), so the SQLite
+// writer may let a batch gather. Every commit rewrites each index page it touched into the
+// WAL, and with many owners nearly every item touches its own pages: the larger the batch,
+// the more items share a page. Queries flush first, so nobody reads a stale archive.
+constexpr auto gather_time = std::chrono::milliseconds(50);
+constexpr std::size_t max_batch = 16384;
+// A query waits at most this long for the writer: if SQLite cannot write (a full disk),
+// it reads what is there rather than hold the I/O thread.
+constexpr auto max_flush_wait = std::chrono::seconds(2);
 // The writer's page cache: the index pages it appends to stay in memory.
 constexpr std::string_view writer_cache = "PRAGMA cache_size=-16384";
 // WAL pages before a checkpoint copies them into the database. A page that several commits
@@ -26,6 +34,26 @@ constexpr std::size_t max_cached_keys = 65536;
 
 // After a checkpoint lets the WAL start over, its file is cut back to this size.
 constexpr std::string_view wal_size_limit = "PRAGMA journal_size_limit=67108864";
+
+/// The SQLite writer may share a core with the I/O thread: its commits (and WAL checkpoints)
+/// must never delay delivery. SCHED_IDLE yields the moment the I/O thread wakes; a low nice
+/// value alone lets the writer finish its time slice first (a millisecond or more).
+void set_idle_priority(pid_t thread, bool idle)
+{
+    sched_param param{};
+    if (sched_setscheduler(thread, idle ? SCHED_IDLE : SCHED_OTHER, &param) != 0) {
+        setpriority(PRIO_PROCESS, static_cast<id_t>(thread), idle ? 19 : 0);
+    }
+}
+
+std::int64_t last_id(const ArchiveBatch& batch)
+{
+    std::int64_t id = 0;
+    for (const auto& item : batch.items()) {
+        id = std::max(id, item.id);
+    }
+    return id;
+}
 
 struct StringHash {
     using is_transparent = void;
@@ -56,14 +84,14 @@ public:
                            std::move(*item));
     }
 
-    /// Commits the whole batch or nothing: copies wait for it, and a copy must never carry
-    /// a stanza-id the archive lacks. The error is the first failure's (not logged here).
-    Result<void, StorageError> write(const ArchiveBatch& batch)
+    /// Commits the batches in one transaction, all or nothing (a failed one is retried
+    /// whole). The error is the first failure's (not logged here).
+    Result<void, StorageError> write(const std::vector<ArchiveBatch>& batches)
     {
         if (auto r = db_->exec("BEGIN IMMEDIATE"); !r) {
             return r;
         }
-        auto r = insert(batch);
+        auto r = insert(batches);
         if (r) {
             r = db_->exec("COMMIT");
         }
@@ -84,37 +112,40 @@ private:
     {
     }
 
-    Result<void, StorageError> insert(const ArchiveBatch& batch)
+    /// All batches' items sorted together: one commit gathers many small journal batches.
+    Result<void, StorageError> insert(const std::vector<ArchiveBatch>& batches)
     {
         order_.clear();
-        for (const auto& item : batch.items()) {
-            auto owner = key(batch.text(item.owner));
-            if (!owner) {
-                return unexpected(owner.error());
+        for (const auto& batch : batches) {
+            for (const auto& item : batch.items()) {
+                auto owner = key(batch.text(item.owner));
+                if (!owner) {
+                    return unexpected(owner.error());
+                }
+                auto with = key(batch.text(item.with));
+                if (!with) {
+                    return unexpected(with.error());
+                }
+                order_.push_back({*owner, item.id, *with, batch.bodies()[item.body].id, &item});
             }
-            auto with = key(batch.text(item.with));
-            if (!with) {
-                return unexpected(with.error());
+            for (const auto& b : batch.bodies()) {
+                auto reset = insert_body_.reset_on_exit();
+                insert_body_.bind(1, b.id).bind_unowned(2, batch.text(b.stanza));
+                if (auto r = insert_body_.run(); !r) {
+                    return r;
+                }
             }
-            order_.push_back({*owner, item.id, *with, &item});
         }
-        for (const auto& b : batch.bodies()) {
-            auto reset = insert_body_.reset_on_exit();
-            insert_body_.bind(1, b.id).bind_unowned(2, batch.text(b.stanza));
-            if (auto r = insert_body_.run(); !r) {
-                return r;
-            }
-        }
-        // In key order, each owner's pages are visited once per batch, not once per item.
+        // In key order, each owner's pages are visited once per commit, not once per item.
         std::sort(order_.begin(), order_.end());
-        for (const auto& [owner, id, with, item] : order_) {
+        for (const auto& k : order_) {
             auto reset = insert_item_.reset_on_exit();
-            insert_item_.bind(1, owner)
-                .bind(2, id)
-                .bind(3, with)
-                .bind(4, item->stamp_us)
-                .bind(5, std::int64_t{item->outgoing})
-                .bind(6, batch.bodies()[item->body].id);
+            insert_item_.bind(1, k.owner)
+                .bind(2, k.id)
+                .bind(3, k.with)
+                .bind(4, k.item->stamp_us)
+                .bind(5, std::int64_t{k.item->outgoing})
+                .bind(6, k.body);
             if (auto r = insert_item_.run(); !r) {
                 return r;
             }
@@ -159,6 +190,7 @@ private:
     std::unordered_map<std::string, std::int64_t, StringHash, std::equal_to<>> keys_;
     struct Key {                       // sorted in place: no pointer chasing while sorting
         std::int64_t owner, id, with;  // with: the contact's key in archive_jids
+        std::int64_t body;             // the body's id
         const ArchiveBatch::Item* item;
         bool operator<(const Key& o) const noexcept
         {
@@ -170,21 +202,51 @@ private:
 
 }  // namespace
 
-SqliteArchive::SqliteArchive(Database& reader, std::unique_ptr<Database> writer)
+SqliteArchive::SqliteArchive(Database& reader, std::unique_ptr<Database> writer, bool sync_journal)
     : reader_(reader), writer_db_(std::move(writer))
 {
     // The reader's commits ask the writer for checkpoints instead of running them here.
     sqlite3_wal_hook(reader_.handle(), &SqliteArchive::on_reader_wal, this);
+    auto journal = ArchiveJournal::open(writer_db_->path() + "-archive-log", sync_journal);
+    if (!journal) {
+        spdlog::error("archive: no journal: {}", journal.error().message);
+    } else {
+        journal_ = std::move(*journal);
+        // What a crash left in the journal and SQLite lacks goes in before anything new.
+        std::int64_t stored = 0;
+        if (auto q = writer_db_->prepare("SELECT COALESCE(MAX(id), 0) FROM archive_bodies")) {
+            if (auto row = q->step(); row && *row) {
+                stored = q->column_int64(0);
+            }
+        }
+        ArchiveBatch replayed;
+        journal_->replay([&](const ArchiveEntry& e) {
+            if (e.id > stored && e.id > replayed_max_id_) {
+                replayed.add(e);
+                replayed_max_id_ = e.id;
+            }
+        });
+        if (!replayed.empty()) {
+            spdlog::info("archive: {} messages from the journal go into the database",
+                         replayed.size());
+            appended_ += replayed.size();
+            ingest_.push_back(std::move(replayed));
+        }
+    }
     writer_ = std::thread([this] { run_writer(); });
+    // flush() lifts the writer's priority by its thread id: know it before anyone can wait.
+    std::unique_lock lock(mutex_);
+    committed_.wait(lock, [&] { return writer_tid_ != 0; });
 }
 
 SqliteArchive::~SqliteArchive()
 {
+    journal_pending();  // what was appended is stored on the way out
     {
         std::lock_guard lock(mutex_);
-        stopping_ = true;
+        ingest_stopping_ = true;
     }
-    wake_.notify_one();
+    ingest_wake_.notify_all();
     writer_.join();
     sqlite3_wal_autocheckpoint(reader_.handle(), 1000);  // SQLite's default
 }
@@ -196,93 +258,176 @@ int SqliteArchive::on_reader_wal(void* self, sqlite3*, const char*, int pages)
         {
             std::lock_guard lock(archive->mutex_);
             archive->checkpoint_wanted_ = true;
+            archive->lift_writer();  // at idle priority, other processes could starve it
         }
-        archive->wake_.notify_one();
+        archive->ingest_wake_.notify_one();
     }
     return SQLITE_OK;
 }
 
-void SqliteArchive::set_commit_listener(CommitListener listener)
-{
-    std::lock_guard lock(mutex_);
-    listener_ = std::move(listener);
-}
-
 void SqliteArchive::append(const ArchiveEntry& entry)
 {
-    bool first;
+    std::lock_guard lock(mutex_);
+    pending_.add(entry);
+    ++appended_;
+}
+
+std::optional<Archive::CommitReport> SqliteArchive::commit()
+{
+    journal_pending();
+    if (unreported_.empty()) {
+        return std::nullopt;
+    }
+    const auto report = unreported_.front();
+    unreported_.pop_front();
+    return report;
+}
+
+void SqliteArchive::journal_pending()
+{
+    ArchiveBatch batch;
     {
         std::lock_guard lock(mutex_);
-        first = pending_.empty();
-        pending_.add(entry);
-        ++appended_;
+        if (pending_.empty()) {
+            return;
+        }
+        batch.swap(pending_);
     }
-    if (first) {  // the writer sleeps only on an empty queue: one wake-up per batch
-        wake_.notify_one();
+    const auto through = last_id(batch);
+    auto logged = journal_ ? journal_->append(batch)
+                           : Result<void, StorageError>(unexpected(
+                                 StorageError{StorageError::Code::backend, "no journal"}));
+    // Once per burst: a full disk fails every batch until space returns.
+    if (!logged && lost_batches_++ == 0) {
+        spdlog::error("archive: cannot store messages ({}); they are refused until it can",
+                      logged.error().message);
     }
+    if (!logged) {
+        lost_entries_ += batch.size();
+    } else if (lost_batches_ > 0) {
+        spdlog::warn("archive: storing again; {} messages in {} batches were refused",
+                     lost_entries_, lost_batches_);
+        lost_batches_ = lost_entries_ = 0;
+    }
+    bool wake = false;
+    std::int64_t ingested = 0;
+    {
+        std::lock_guard lock(mutex_);
+        if (logged) {
+            wake = ingest_.empty();
+            ingest_.push_back(std::move(batch));
+        } else {
+            committed_count_ += batch.size();  // refused: nobody waits for it
+        }
+        ingested = ingested_through_;
+    }
+    if (wake) {  // the writer sleeps only on an empty queue
+        ingest_wake_.notify_one();
+    }
+    if (journal_) {
+        journal_->release_through(ingested);
+    }
+    if (!logged) {
+        committed_.notify_all();
+    }
+    unreported_.push_back({through, logged.has_value()});
 }
 
 void SqliteArchive::run_writer()
 {
-    // Normal priority: every copy of an archived message waits for this thread's commit
-    // (it once ran at SCHED_IDLE, when nothing waited for it but queries).
+    set_idle_priority(gettid(), true);
+    {
+        std::lock_guard lock(mutex_);
+        writer_tid_ = gettid();
+    }
+    committed_.notify_all();
     (void)writer_db_->exec(writer_cache);
     (void)writer_db_->exec(wal_size_limit);
     sqlite3_wal_autocheckpoint(writer_db_->handle(), checkpoint_pages);
     auto writer = BatchWriter::prepare(*writer_db_);
-    ArchiveBatch batch;
-    std::uint64_t lost_batches = 0, lost_entries = 0;  // since the failure was logged
-    CommitListener listener;
+    std::vector<ArchiveBatch> batches;
+    std::uint64_t failed = 0;  // attempts since the failure was logged
     for (;;) {
         bool checkpoint = false;
+        std::size_t entries = 0;
         {
             std::unique_lock lock(mutex_);
-            wake_.wait(lock, [&] { return stopping_ || checkpoint_wanted_ || !pending_.empty(); });
-            if (pending_.empty() && stopping_) {
+            ingest_wake_.wait(
+                lock, [&] { return ingest_stopping_ || checkpoint_wanted_ || !ingest_.empty(); });
+            if (ingest_.empty() && ingest_stopping_) {
                 return;
             }
-            batch.swap(pending_);
-            std::swap(checkpoint, checkpoint_wanted_);
-            if (!listener) {
-                listener = listener_;
+            // Let a batch gather: the journal already holds it, and larger batches cost
+            // less per message; unless someone waits for it (flush) or it is large.
+            auto queued = [&] {
+                std::size_t n = 0;
+                for (const auto& b : ingest_) {
+                    n += b.size();
+                }
+                return n;
+            };
+            if (!ingest_.empty()) {
+                ingest_wake_.wait_for(lock, gather_time, [&] {
+                    return ingest_stopping_ || flush_waiters_ > 0 || queued() >= max_batch;
+                });
             }
+            std::move(ingest_.begin(), ingest_.end(), std::back_inserter(batches));
+            ingest_.clear();
+            std::swap(checkpoint, checkpoint_wanted_);
         }
-        if (!batch.empty()) {
-            // One transaction per batch: the group commit that lets archiving keep up with
-            // fan-out without a sync per message.
-            auto stored = writer ? writer->write(batch)
+        for (const auto& b : batches) {
+            entries += b.size();
+        }
+        if (!batches.empty()) {
+            auto stored = writer ? writer->write(batches)
                                  : Result<void, StorageError>(unexpected(StorageError{
                                        StorageError::Code::backend, "no writer statements"}));
-            // Once per burst: a full disk fails every batch until space returns.
-            if (!stored && lost_batches++ == 0) {
-                spdlog::error("archive: cannot store messages ({}); they are refused until "
-                              "it can",
-                              stored.error().message);
-            }
             if (!stored) {
-                lost_entries += batch.size();
-            } else if (lost_batches > 0) {
-                spdlog::warn("archive: storing again; {} messages in {} batches were refused",
-                             lost_entries, lost_batches);
-                lost_batches = lost_entries = 0;
-            }
-            if (listener) {
-                std::int64_t through = 0;
-                for (const auto& item : batch.items()) {
-                    through = std::max(through, item.id);
+                // The journal keeps them: try again shortly, in the same order.
+                if (failed++ == 0) {
+                    spdlog::error(
+                        "archive: cannot write the database ({}); the journal keeps "
+                        "{} messages, retrying",
+                        stored.error().message, entries);
                 }
-                listener(through, stored.has_value());
+                std::unique_lock lock(mutex_);
+                if (ingest_stopping_) {
+                    return;  // the journal replays them at the next start
+                }
+                // The failed ones first, then what came since.
+                std::move(batches.rbegin(), batches.rend(), std::front_inserter(ingest_));
+                batches.clear();
+                ingest_wake_.wait_for(lock, std::chrono::milliseconds(100),
+                                      [&] { return ingest_stopping_; });
+                continue;
+            }
+            if (failed > 0) {
+                spdlog::warn("archive: writing the database again after {} attempts", failed);
+                failed = 0;
             }
         } else if (checkpoint) {  // the writer's own commits checkpoint automatically
             sqlite3_wal_checkpoint_v2(writer_db_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
                                       nullptr, nullptr);
         }
+        if (boosted_.exchange(false)) {  // lifted for a waiting query or a checkpoint
+            set_idle_priority(writer_tid_, true);
+        }
         {
             std::lock_guard lock(mutex_);
-            committed_count_ += batch.size();
+            committed_count_ += entries;
+            for (const auto& b : batches) {
+                ingested_through_ = std::max(ingested_through_, last_id(b));
+            }
         }
         committed_.notify_all();
-        batch.clear();
+        batches.clear();
+    }
+}
+
+void SqliteArchive::lift_writer()
+{
+    if (!boosted_.exchange(true)) {  // the writer drops back to idle after its next batch
+        set_idle_priority(writer_tid_, false);
     }
 }
 
@@ -294,13 +439,19 @@ std::size_t SqliteArchive::backlog()
 
 void SqliteArchive::flush()
 {
+    journal_pending();  // its report waits for the next commit()
     std::unique_lock lock(mutex_);
     const auto target = appended_;
     if (committed_count_ >= target) {
         return;
     }
-    wake_.notify_one();
-    committed_.wait(lock, [&] { return committed_count_ >= target; });
+    ++flush_waiters_;
+    // The I/O thread now waits for an idle-priority thread: lift it, or any other process's
+    // load could starve the query (priority inversion).
+    lift_writer();
+    ingest_wake_.notify_one();
+    committed_.wait_for(lock, max_flush_wait, [&] { return committed_count_ >= target; });
+    --flush_waiters_;
 }
 
 }  // namespace chorus::storage::sqlite

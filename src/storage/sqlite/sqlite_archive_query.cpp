@@ -216,7 +216,8 @@ std::int64_t SqliteArchive::max_id()
         return 0;
     }
     auto row = s->step();
-    return row && *row ? s->column_int64(0) : 0;
+    // The journal's replayed entries count even while SQLite cannot take them yet.
+    return std::max(replayed_max_id_, row && *row ? s->column_int64(0) : std::int64_t{0});
 }
 
 std::optional<std::pair<ArchivedMessage, ArchivedMessage>> SqliteArchive::bounds(

@@ -8,10 +8,10 @@
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <filesystem>
-#include <thread>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "base/clock.h"

@@ -12,7 +12,10 @@ namespace {
 using testing::FakeSession;
 using testing::imng;
 
-SharedBytes bytes(std::string text) { return std::make_shared<const std::string>(std::move(text)); }
+SharedBytes bytes(std::string text)
+{
+    return std::make_shared<const std::string>(std::move(text));
+}
 
 TEST(CommitGate, ACopyWaitsForItsEntrysCommit)
 {
@@ -75,8 +78,8 @@ TEST(CommitGate, WatchedMessagesSettleBeforeHeldCopiesLeave)
     std::vector<std::string> events;
     FakeSession phone("juliet@localhost/phone", imng());
     CommitGate gate([&](PendingMessage& p, bool committed) {
-        events.push_back(std::to_string(p.last_id) + (committed ? " stored" : " lost") +
-                         " after " + std::to_string(phone.sent.size()) + " sent");
+        events.push_back(std::to_string(p.last_id) + (committed ? " stored" : " lost") + " after " +
+                         std::to_string(phone.sent.size()) + " sent");
     });
     gate.watch({.last_id = 3});
     phone.send_bytes_after(gate, 3, bytes("reflection"));
