@@ -3,6 +3,7 @@
 
 #include "modules/blocking/blocking.h"
 #include "modules/carbons/carbons.h"
+#include "modules/csi/csi.h"
 #include "modules/disco/disco.h"
 #include "modules/imng/imng.h"
 #include "modules/last/last.h"
@@ -35,6 +36,7 @@ std::vector<ModuleSpec> all_modules()
         offline::spec(),
         vcard::spec(),
         last::spec(),
+        csi::spec(),
     };
 }
 

@@ -43,6 +43,7 @@ inline constexpr std::string_view mam_extended = "urn:xmpp:mam:2#extended";     
 inline constexpr std::string_view rsm = "http://jabber.org/protocol/rsm";                  // 0059
 inline constexpr std::string_view sid = "urn:xmpp:sid:0";                                  // 0359
 inline constexpr std::string_view chatstates = "http://jabber.org/protocol/chatstates";    // 0085
+inline constexpr std::string_view csi = "urn:xmpp:csi:0";                                 // 0352
 inline constexpr std::string_view receipts = "urn:xmpp:receipts";                          // 0184
 inline constexpr std::string_view chat_markers = "urn:xmpp:chat-markers:0";                // 0333
 inline constexpr std::string_view muc_user = "http://jabber.org/protocol/muc#user";        // 0045

@@ -154,6 +154,9 @@ void C2sSession::on_stanza(xml::Element stanza)
         return;
     }
     if (bound_) {
+        if (stanza.ns() == ns::csi) {
+            return handle_csi(stanza);
+        }
         if (stanza.ns() != ns::client) {
             return fail({StreamCondition::invalid_namespace, "Stanzas must be in jabber:client"});
         }

@@ -305,16 +305,52 @@ void C2sSession::write_bytes(router::SharedBytes bytes)
     if (closing_ || write_failed_) {
         return;
     }
+    if (csi_) {  // XEP-0352: an inactive client gets what waits with the next urgent stanza
+        if (csi_->hold(bytes)) {
+            return;
+        }
+        for (auto& held : csi_->take()) {  // in the order they came, before this one
+            if (!enqueue(std::move(held))) {
+                return;
+            }
+        }
+    }
+    enqueue(std::move(bytes));
+}
+
+bool C2sSession::enqueue(router::SharedBytes bytes)
+{
     queued_bytes_ += bytes->size();
     queue_.push_back(std::move(bytes));
     if (cut_off_if_overflowing()) {
-        return;
+        return false;
     }
     if (writing_.empty()) {
         // Deliveries made while routing one read coalesce into one write: flush after the
         // current handler returns.
         asio::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
         writing_.push_back(nullptr);  // marks a flush as scheduled
+    }
+    return true;
+}
+
+void C2sSession::handle_csi(const xml::Element& nonza)
+{
+    if (nonza.name() == "inactive") {
+        if (!csi_) {
+            csi_ = std::make_unique<CsiQueue>();
+        }
+        return;
+    }
+    if (nonza.name() != "active") {
+        return fail({StreamCondition::unsupported_stanza_type, "Unknown CSI element"});
+    }
+    if (auto csi = std::move(csi_)) {  // XEP-0352 §5: what was held leaves now, in order
+        for (auto& held : csi->take()) {
+            if (!enqueue(std::move(held))) {
+                return;
+            }
+        }
     }
 }
 

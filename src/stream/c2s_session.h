@@ -14,6 +14,7 @@
 #include "router/session.h"
 #include "stanza/stream_error.h"
 #include "stream/connection_set.h"
+#include "stream/csi_queue.h"
 #include "stream/liveness.h"
 #include "stream/sasl.h"
 #include "xml/stream_parser.h"
@@ -123,6 +124,10 @@ private:
     void write_tls(std::size_t gathered);
     void on_written(boost::system::error_code ec, std::size_t count);
     void send_raw(std::string text);
+    /// Onto the wire queue (after CSI); false when the client was cut off for it.
+    bool enqueue(router::SharedBytes bytes);
+    /// XEP-0352 <active/> and <inactive/> (nonzas of a bound stream).
+    void handle_csi(const xml::Element& nonza);
     /// Bytes routed to this client and not yet written: queued and held for the archive.
     std::size_t unsent_bytes() const noexcept { return queued_bytes_ + held_bytes(); }
     /// Past overflow_factor times the watermark of queued bytes, a client that does not
@@ -173,6 +178,7 @@ private:
     bool handshaking_ = false;       // in a TLS handshake: a timeout closes without a stream error
     bool ping_outstanding_ = false;  // XEP-0199 ping sent, nothing heard since
     std::shared_ptr<C2sSession> paused_self_;  // set while read_paused_
+    std::unique_ptr<CsiQueue> csi_;            // set while the client is inactive
     bool authenticated_ = false;
     bool bound_ = false;
     int auth_failures_ = 0;
