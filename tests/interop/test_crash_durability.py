@@ -82,23 +82,22 @@ def traffic_until_killed(server, round_no, observed):
     kill_at = time.monotonic() + random.uniform(0.3, MAX_ROUND_SECONDS)
     n = 0
     next_send = time.monotonic()
-    while time.monotonic() < kill_at:
+    def send_one_each(n):
         for sender, recipient in streams:
             body = f"crash-{round_no}-{sender}-{recipient}-{n}"
             observed.sent[body] = (sender, recipient)
             raws[sender].send(f"<message to='{recipient}@localhost' type='chat' id='{body}'>"
                               f"<body>{body}</body></message>")
+
+    while time.monotonic() < kill_at:
+        send_one_each(n)
         n += 1
         next_send += 1.0 / RATE
         drain(raws, observed, next_send)
     # A burst right before the kill, so that some messages are in the middle of their way
     # (read, routed, waiting for the group commit) when the process dies.
     for _ in range(BURST):
-        for sender, recipient in streams:
-            body = f"crash-{round_no}-{sender}-{recipient}-{n}"
-            observed.sent[body] = (sender, recipient)
-            raws[sender].send(f"<message to='{recipient}@localhost' type='chat' id='{body}'>"
-                              f"<body>{body}</body></message>")
+        send_one_each(n)
         n += 1
     drain(raws, observed, time.monotonic() + random.uniform(0, 0.005))
     server.proc.send_signal(signal.SIGKILL)  # our own child, by its Popen handle
