@@ -37,8 +37,7 @@ public:
     std::optional<ArchivePrefs> prefs(std::string_view owner) override;
     void set_prefs(std::string_view owner, const ArchivePrefs& prefs) override;
     void flush() override;
-    /// Messages appended but not yet committed.
-    std::size_t backlog();
+    std::size_t backlog() override;
 
 private:
     void run_writer();
