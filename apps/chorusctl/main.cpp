@@ -7,8 +7,7 @@
 
 #include "base/config.h"
 #include "commands.h"
-#include "storage/sqlite/database.h"
-#include "storage/sqlite/sqlite_accounts.h"
+#include "storage/storage.h"
 
 namespace {
 
@@ -73,12 +72,11 @@ int main(int argc, char** argv)
     if (!config) {
         return ctl::exit_failure;
     }
-    auto db = storage::sqlite::Database::open(config->data_dir);
-    if (!db) {
-        return ctl::fail(db.error().message);
+    auto opened = storage::open_storage(*config);
+    if (!opened) {
+        return ctl::fail(opened.error());
     }
-    storage::sqlite::SqliteAccounts accounts(**db);
-    ctl::Context ctx{*config, accounts};
+    ctl::Context ctx{*config, (*opened)->accounts()};
     if (adduser->parsed()) {
         return ctl::add_user(ctx, jid);
     }

@@ -71,6 +71,7 @@ const Option offline_options[] = {
     {"max_age_days", [](Config& c) -> Target { return &c.offline_max_age_days; }},
 };
 const Option storage_options[] = {
+    {"backend", [](Config& c) -> Target { return &c.storage_backend; }},
     {"durability", [](Config& c) -> Target { return &c.storage_durability; }},
 };
 
@@ -299,6 +300,7 @@ Result<void, std::string> validate_config(const Config& c)
         at_least("scram_iterations", c.scram_iterations, 4096),
         one_of("message_to_bare", c.message_to_bare, {"highest", "all"}),
         one_of("mam_default", c.mam_default, {"always", "never", "roster"}),
+        one_of("storage.backend", c.storage_backend, {"sqlite"}),
         one_of("storage.durability", c.storage_durability, {"process", "power"}),
         is_ip_address(c.bind_address)
             ? Result<void, std::string>{}

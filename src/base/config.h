@@ -55,6 +55,9 @@ struct Config {
     int offline_max_age_days = 30;
     bool archive_transient = false;
     std::string mam_default = "always";  // always | never | roster
+    // Where every store lives: "sqlite" (<data_dir>/chorus.sqlite). The server opens one
+    // Storage of this backend and modules see only its interfaces.
+    std::string storage_backend = "sqlite";
     // What a committed write survives before a copy of it leaves: "process" (the WAL
     // commit, a killed server) or "power" (an fsync per group commit, a power loss).
     std::string storage_durability = "process";

@@ -8,8 +8,6 @@
 #include "modules/module_context.h"
 #include "router/router.h"
 #include "stanza/namespaces.h"
-#include "storage/sqlite/database.h"
-#include "storage/sqlite/sqlite_accounts.h"
 
 namespace chorus {
 
@@ -38,18 +36,12 @@ Server::~Server()
 
 Result<void, std::string> Server::start()
 {
-    auto db = storage::sqlite::Database::open(config_.data_dir);
-    if (!db) {
-        return unexpected(fmt::format("cannot open storage in {}: {}", config_.data_dir,
-                                      db.error().message));
+    auto opened = storage::open_storage(config_);
+    if (!opened) {
+        return unexpected(opened.error());
     }
-    db_ = std::move(*db);
-    if (config_.storage_durability == "power") {  // offline queue, roster: fsync per commit
-        if (auto r = db_->exec("PRAGMA synchronous=FULL"); !r) {
-            return unexpected("storage.durability: " + r.error().message);
-        }
-    }
-    accounts_ = std::make_unique<storage::sqlite::SqliteAccounts>(*db_);
+    storage_ = std::move(*opened);
+    accounts_ = &storage_->accounts();
     router_ = std::make_unique<Router>(*this);
     for (auto& spec : modules::all_modules()) {
         auto ctx = std::make_unique<modules::ModuleContext>(*this, spec.name);

@@ -14,11 +14,7 @@
 #include "server/hooks.h"
 #include "server/iq_dispatcher.h"
 #include "server/read_gate.h"
-#include "storage/accounts.h"
-
-namespace chorus::storage::sqlite {
-class Database;
-}
+#include "storage/storage.h"
 
 namespace chorus {
 
@@ -43,13 +39,15 @@ public:
     Server(boost::asio::io_context& io, Config config, const Clock& clock);
     ~Server();
 
-    /// Opens storage and attaches every module; the error says what failed.
+    /// Opens the configured storage and attaches every module; the error says what failed.
     Result<void, std::string> start();
 
     boost::asio::io_context& io() noexcept { return io_; }
     const Config& config() const noexcept { return config_; }
     const Clock& clock() const noexcept { return clock_; }
-    storage::sqlite::Database& db() noexcept { return *db_; }
+    /// The stores of the configured backend; modules take the interfaces they use at attach.
+    storage::Storage& storage() noexcept { return *storage_; }
+    /// storage().accounts(), without the virtual call: the router asks it per message.
     storage::Accounts& accounts() noexcept { return *accounts_; }
     router::SessionTable& sessions() noexcept { return sessions_; }
     Router& router() noexcept { return *router_; }
@@ -65,8 +63,8 @@ private:
     boost::asio::io_context& io_;
     Config config_;
     const Clock& clock_;
-    std::unique_ptr<storage::sqlite::Database> db_;
-    std::unique_ptr<storage::Accounts> accounts_;
+    std::unique_ptr<storage::Storage> storage_;
+    storage::Accounts* accounts_ = nullptr;  // owned by storage_
     router::SessionTable sessions_;
     std::unique_ptr<Router> router_;
     IqDispatcher iq_;

@@ -1,6 +1,7 @@
 // Message archive storage interface (XEP-0313): append in batches, query with RSM paging.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -84,6 +85,8 @@ public:
     virtual void set_prefs(std::string_view owner, const ArchivePrefs& prefs) = 0;
     /// Waits until everything appended so far is in the queryable store (appending thread).
     virtual void flush() = 0;
+    /// Messages appended but not yet committed: how far the writer is behind.
+    virtual std::size_t backlog() = 0;
 };
 
 }  // namespace chorus::storage

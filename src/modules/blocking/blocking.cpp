@@ -13,8 +13,8 @@
 #include "modules/module_context.h"
 #include "router/router.h"
 #include "stanza/namespaces.h"
-#include "storage/sqlite/sqlite_blocklist.h"
-#include "storage/sqlite/sqlite_roster.h"
+#include "storage/blocklist.h"
+#include "storage/roster.h"
 
 namespace chorus::modules::blocking {
 namespace {
@@ -74,7 +74,7 @@ std::vector<std::string> strings(std::span<const Jid> jids)
 class BlockingModule {
 public:
     explicit BlockingModule(Server& server)
-        : server_(server), store_(server.db()), roster_(server.db())
+        : server_(server), store_(server.storage().blocklist()), roster_(server.storage().roster())
     {
     }
 
@@ -366,8 +366,8 @@ private:
     }
 
     Server& server_;
-    storage::sqlite::SqliteBlocklist store_;
-    storage::sqlite::SqliteRoster roster_;  // read only: subscriptions decide what returns
+    storage::Blocklist& store_;
+    storage::Roster& roster_;  // read only: subscriptions decide what returns
     // by owner's bare JID
     std::unordered_map<std::string, std::vector<Jid>, StringHash, std::equal_to<>> cache_;
     std::unordered_set<std::uint64_t> requested_;  // ids of sessions

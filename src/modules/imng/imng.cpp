@@ -4,11 +4,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include <memory>
-
 #include "modules/module_context.h"
 #include "stanza/namespaces.h"
-#include "storage/sqlite/sqlite_imng_devices.h"
+#include "storage/imng_devices.h"
 
 namespace chorus::modules::imng {
 namespace {
@@ -45,8 +43,7 @@ ModuleSpec spec()
             .xeps = {{409, "0.1.0"}},
             .depends = {"disco", "mam"},
             .attach = [](ModuleContext& ctx) {
-                auto devices =
-                    std::make_shared<storage::sqlite::SqliteImngDevices>(ctx.server().db());
+                auto* devices = &ctx.server().storage().imng_devices();
                 ctx.provide(&Hooks::has_imng_device, [devices](const Jid& owner) {
                     auto has = devices->has_device(owner.bare_str());
                     return has && *has;  // unknown (a storage error): the sender is told

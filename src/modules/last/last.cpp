@@ -12,8 +12,8 @@
 #include "modules/last/last_permission.h"
 #include "modules/module_context.h"
 #include "stanza/namespaces.h"
-#include "storage/sqlite/sqlite_last_activity.h"
-#include "storage/sqlite/sqlite_roster.h"
+#include "storage/last_activity.h"
+#include "storage/roster.h"
 
 namespace chorus::modules::last {
 namespace {
@@ -39,8 +39,8 @@ class LastModule {
 public:
     explicit LastModule(Server& server)
         : server_(server),
-          store_(server.db()),
-          roster_(std::make_unique<storage::sqlite::SqliteRoster>(server.db())),
+          store_(server.storage().last_activity()),
+          roster_(server.storage().roster()),
           started_us_(to_us(server.clock().now()))
     {
     }
@@ -55,7 +55,7 @@ public:
         const bool own = r.from_own_account();
         std::optional<storage::RosterItem> item;
         if (!own) {
-            item = roster_->item(owner.str(), r.from().bare_view());
+            item = roster_.item(owner.str(), r.from().bare_view());
         }
         if (!may_see_last_activity(own, item)) {
             return StanzaError::forbidden("Only contacts who see this account's presence may ask");
@@ -118,8 +118,8 @@ private:
     }
 
     Server& server_;
-    storage::sqlite::SqliteLastActivity store_;
-    std::unique_ptr<storage::Roster> roster_;
+    storage::LastActivityStore& store_;
+    storage::Roster& roster_;
     std::int64_t started_us_;
     std::unordered_map<std::uint64_t, std::string> statuses_;  // by session id
 };

@@ -15,8 +15,8 @@
 #include "router/router.h"
 #include "stanza/namespaces.h"
 #include "stanza/stanza_bytes.h"
-#include "storage/sqlite/sqlite_archive.h"
-#include "storage/sqlite/sqlite_roster.h"
+#include "storage/archive.h"
+#include "storage/roster.h"
 #include "xml/serializer.h"
 
 namespace chorus::modules::mam {
@@ -33,12 +33,13 @@ constexpr std::uint32_t backlog_check_every = 256;
 constexpr auto backlog_poll = std::chrono::milliseconds(2);
 
 struct State {
-    std::unique_ptr<storage::sqlite::SqliteArchive> archive;
+    // The server's (Storage owns it); null once the module is unloaded.
+    storage::Archive* archive = nullptr;
     std::unique_ptr<boost::asio::steady_timer> backlog_timer;  // polls while reads are held
     std::uint32_t appends_since_check = 0;
     bool holding_reads = false;
     bool commit_posted = false;
-    std::unique_ptr<storage::sqlite::SqliteRoster> roster;
+    storage::Roster* roster = nullptr;
     std::int64_t last_id = 0;
     const Clock* clock = nullptr;
     storage::ArchiveDefault server_default = storage::ArchiveDefault::always;
@@ -314,22 +315,9 @@ ModuleSpec spec()
         .depends = {"disco"},
         .attach = [](ModuleContext& ctx) {
             auto& server = ctx.server();
-            auto writer = storage::sqlite::Database::open(server.config().data_dir);
-            if (!writer) {
-                spdlog::error("mam: cannot open the archive writer: {}", writer.error().message);
-                return;
-            }
-            if (server.config().storage_durability == "power") {  // fsync per group commit
-                if (auto r = (*writer)->exec("PRAGMA synchronous=FULL"); !r) {
-                    spdlog::error("mam: storage.durability: {}", r.error().message);
-                    return;
-                }
-            }
             auto st = std::make_shared<State>();
-            // "power": the journal is synced at each group commit.
-            st->archive = std::make_unique<storage::sqlite::SqliteArchive>(
-                server.db(), std::move(*writer), server.config().storage_durability == "power");
-            st->roster = std::make_unique<storage::sqlite::SqliteRoster>(server.db());
+            st->archive = &server.storage().archive();
+            st->roster = &server.storage().roster();
             st->last_id = st->archive->max_id();
             st->clock = &server.clock();
             const auto& d = server.config().mam_default;
@@ -343,7 +331,10 @@ ModuleSpec spec()
                     st->holding_reads = false;
                     gate.release();
                 }
-                st->archive.reset();
+                // Everything appended is committed and reported before the module goes, as
+                // when it owned the archive; the archive itself stays with the Storage.
+                st->archive->flush();
+                st->archive = nullptr;
             });
             for (auto where : {Disco::server, Disco::account}) {
                 ctx.add_feature(ns::mam, where);

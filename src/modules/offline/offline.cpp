@@ -15,7 +15,7 @@
 #include "stanza/message_facts.h"
 #include "stanza/namespaces.h"
 #include "stanza/stanza_bytes.h"
-#include "storage/sqlite/sqlite_offline.h"
+#include "storage/offline.h"
 
 namespace chorus::modules::offline {
 namespace {
@@ -27,7 +27,7 @@ constexpr auto sweep_interval = std::chrono::hours(24);
 class OfflineModule : public std::enable_shared_from_this<OfflineModule> {
 public:
     explicit OfflineModule(Server& server)
-        : server_(server), store_(server.db()), sweep_(server.io())
+        : server_(server), store_(server.storage().offline()), sweep_(server.io())
     {
     }
 
@@ -162,7 +162,7 @@ private:
 
     Server& server_;
     std::uint64_t failures_ = 0;  // stores refused since the failure was logged
-    storage::sqlite::SqliteOffline store_;
+    storage::Offline& store_;
     boost::asio::steady_timer sweep_;
     std::unordered_set<std::uint64_t> waiting_;  // ids of sessions available below priority 0
 };

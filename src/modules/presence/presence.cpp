@@ -14,7 +14,9 @@
 
 namespace chorus::modules::presence {
 
-PresenceModule::PresenceModule(Server& server) : server_(server), roster_(server.db()) {}
+PresenceModule::PresenceModule(Server& server) : server_(server), roster_(server.storage().roster())
+{
+}
 
 Verdict PresenceModule::on_presence_out(router::Session& session, xml::Element& presence)
 {

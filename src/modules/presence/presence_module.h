@@ -13,7 +13,7 @@
 #include "modules/module.h"
 #include "modules/roster/subscription_rules.h"
 #include "router/session.h"
-#include "storage/sqlite/sqlite_roster.h"
+#include "storage/roster.h"
 #include "xml/element.h"
 
 namespace chorus {
@@ -80,7 +80,7 @@ private:
     void send_unsubscribed(const Jid& from, const Jid& to);
 
     Server& server_;
-    storage::sqlite::SqliteRoster roster_;
+    storage::Roster& roster_;
     std::unordered_map<std::uint64_t, SessionState> sessions_;
 };
 

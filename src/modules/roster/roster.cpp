@@ -16,14 +16,14 @@
 #include "modules/roster/subscription_rules.h"
 #include "router/router.h"
 #include "stanza/namespaces.h"
-#include "storage/sqlite/sqlite_roster.h"
+#include "storage/roster.h"
 
 namespace chorus::modules::roster {
 namespace {
 
 class RosterModule {
 public:
-    explicit RosterModule(Server& server) : server_(server), store_(server.db()) {}
+    explicit RosterModule(Server& server) : server_(server), store_(server.storage().roster()) {}
 
     IqResult get(IqRequest& r)
     {
@@ -126,7 +126,7 @@ private:
     }
 
     Server& server_;
-    storage::sqlite::SqliteRoster store_;
+    storage::Roster& store_;
 };
 
 }  // namespace

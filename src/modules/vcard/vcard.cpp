@@ -8,7 +8,7 @@
 
 #include "modules/module_context.h"
 #include "stanza/namespaces.h"
-#include "storage/sqlite/sqlite_vcards.h"
+#include "storage/vcards.h"
 #include "xml/serializer.h"
 #include "xml/stream_parser.h"
 
@@ -53,7 +53,7 @@ private:
 
 class VcardModule {
 public:
-    explicit VcardModule(Server& server) : store_(server.db()) {}
+    explicit VcardModule(Server& server) : store_(server.storage().vcards()) {}
 
     IqResult get(IqRequest& r)
     {
@@ -99,7 +99,7 @@ public:
     }
 
 private:
-    storage::sqlite::SqliteVcards store_;
+    storage::Vcards& store_;
 };
 
 }  // namespace

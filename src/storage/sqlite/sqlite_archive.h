@@ -43,7 +43,7 @@ public:
     void set_prefs(std::string_view owner, const ArchivePrefs& prefs) override;
     void flush() override;
     /// Messages appended but not yet in SQLite.
-    std::size_t backlog();
+    std::size_t backlog() override;
 
 private:
     void run_writer();

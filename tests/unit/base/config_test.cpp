@@ -51,6 +51,7 @@ TEST_F(ConfigTest, EmptyFileGivesDefaults)
     EXPECT_EQ(config->domains, std::vector<std::string>{"localhost"});
     EXPECT_EQ(config->c2s_port, 5222);
     EXPECT_EQ(config->limits.max_stanza_bytes, 256u * 1024);
+    EXPECT_EQ(config->storage_backend, "sqlite");
     EXPECT_TRUE(validate_config(*config).has_value());
 }
 
@@ -112,6 +113,10 @@ write_high_watermark = 2097152
 [offline]
 max_messages = 50
 max_age_days = 7
+
+[storage]
+backend = "sqlite"
+durability = "power"
 )");
     ASSERT_TRUE(config.has_value()) << config.error();
     const Config& c = *config;
@@ -145,6 +150,8 @@ max_age_days = 7
     EXPECT_EQ(c.limits.write_high_watermark, 2097152u);
     EXPECT_EQ(c.offline_max_messages, 50u);
     EXPECT_EQ(c.offline_max_age_days, 7);
+    EXPECT_EQ(c.storage_backend, "sqlite");
+    EXPECT_EQ(c.storage_durability, "power");
     auto valid = validate_config(c);
     EXPECT_TRUE(valid.has_value()) << valid.error();
 }
@@ -223,6 +230,10 @@ const ValidateRow validate_rows[] = {
     {"MamDefault", [](Config& c) { c.mam_default = "sometimes"; },
      "mam_default: must be one of always, never, roster"},
     {"LogLevel", [](Config& c) { c.log_level = "loud"; }, "log_level: must be one of"},
+    {"StorageBackend", [](Config& c) { c.storage_backend = "postgres"; },
+     "storage.backend: must be one of sqlite (got 'postgres')"},
+    {"StorageDurability", [](Config& c) { c.storage_durability = "disk"; },
+     "storage.durability: must be one of process, power"},
     {"NoDomains", [](Config& c) { c.domains.clear(); }, "domains: at least one domain is required"},
     {"BadDomain", [](Config& c) { c.domains = {"exa mple.com"}; },
      "domains: 'exa mple.com' is not a valid domain name"},

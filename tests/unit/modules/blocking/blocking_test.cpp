@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "modules/module_test_server.h"
-#include "storage/sqlite/sqlite_roster.h"
+#include "storage/roster.h"
 
 namespace chorus::modules::blocking {
 namespace {
@@ -209,7 +209,7 @@ TEST_F(BlockingModuleTest, BlockingSendsUnavailableFromEachAvailableSession)
 
 TEST_F(BlockingModuleTest, UnblockingRestoresPresenceBothWaysAsSubscriptionsAllow)
 {
-    storage::sqlite::SqliteRoster roster(t_.server().db());
+    auto& roster = t_.server().storage().roster();
     for (auto [owner, contact] : {std::pair{"juliet@localhost", "tybalt@localhost"},
                                   std::pair{"tybalt@localhost", "juliet@localhost"}}) {
         storage::RosterItem item;

@@ -5,8 +5,8 @@
 
 #include "modules/last/last_permission.h"
 #include "modules/module_test_server.h"
-#include "storage/sqlite/sqlite_last_activity.h"
-#include "storage/sqlite/sqlite_roster.h"
+#include "storage/last_activity.h"
+#include "storage/roster.h"
 
 namespace chorus::modules::last {
 namespace {
@@ -58,7 +58,7 @@ protected:
 
     void subscribe(std::string_view owner, std::string_view contact, Subscription s)
     {
-        storage::sqlite::SqliteRoster roster(t_.server().db());
+        auto& roster = t_.server().storage().roster();
         storage::RosterItem item;
         item.contact = contact;
         item.subscription = s;
@@ -148,7 +148,7 @@ TEST_F(LastModuleTest, ACancelledAccountLeavesNoLastActivityBehind)
     auto& phone = t_.bind("juliet@localhost/phone", legacy());
     ASSERT_TRUE(t_.server().accounts().remove("juliet", "localhost"));
     t_.close(phone);  // a cancelled account's sessions close after its data is gone
-    storage::sqlite::SqliteLastActivity store(t_.server().db());
+    auto& store = t_.server().storage().last_activity();
     EXPECT_FALSE(store.get("juliet@localhost")->has_value());
 
     auto& orchard = t_.bind("romeo@localhost/orchard", legacy());

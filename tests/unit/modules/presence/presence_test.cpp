@@ -7,7 +7,7 @@
 #include "base/clock.h"
 #include "modules/module_test_server.h"
 #include "stanza/namespaces.h"
-#include "storage/sqlite/sqlite_roster.h"
+#include "storage/roster.h"
 
 namespace chorus::modules::presence {
 namespace {
@@ -370,7 +370,7 @@ TEST_F(PresenceModuleTest, ProbesReachNoClientAndAStaleSubscriptionIsCorrected)
     befriend(juliet, romeo);
     // juliet's side forgets romeo (as after a restore from an old backup): romeo's probe
     // is answered 'unsubscribed' (§4.3.2), which ends his stale subscription (A.3.4).
-    storage::sqlite::SqliteRoster store(t_.server().db());
+    auto& store = t_.server().storage().roster();
     ASSERT_TRUE(store.remove("juliet@localhost", "romeo@localhost").has_value());
     t_.send(romeo, "<presence to='juliet@localhost' type='probe'/>");
     EXPECT_TRUE(presences(juliet).empty());

@@ -85,7 +85,7 @@ protected:
             insert->reset();
         }
     }
-    // The newest schema, and the archive on it as mam.cpp builds it.
+    // The newest schema, and the archive on it as sqlite_storage.cpp builds it.
     void open_migrated()
     {
         auto reader = Database::open(data_dir());

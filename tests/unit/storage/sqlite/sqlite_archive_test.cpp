@@ -1,5 +1,6 @@
 // Tests for src/storage/sqlite/sqlite_archive.cpp and sqlite_archive_query.cpp (XEP-0313
-// storage, RSM paging per XEP-0059) on a temp directory, with two connections as in mam.cpp.
+// storage, RSM paging per XEP-0059) on a temp directory, with two connections as in
+// sqlite_storage.cpp.
 #include "storage/sqlite/sqlite_archive.h"
 
 #include <gtest/gtest.h>
@@ -93,7 +94,7 @@ protected:
     testing::TempDatabase temp_;
     std::unique_ptr<SqliteArchive> archive_ = make_archive();
 
-    // The writer is a second connection to the same file, as mam.cpp opens it.
+    // The writer is a second connection to the same file, as sqlite_storage.cpp opens it.
     std::unique_ptr<SqliteArchive> make_archive()
     {
         auto writer = Database::open_file(temp_.db().path(), schema_migrations());
