@@ -16,6 +16,7 @@
 #include "stream/connection_set.h"
 #include "stream/liveness.h"
 #include "stream/sasl.h"
+#include "stream/stream_management.h"
 #include "xml/stream_parser.h"
 
 namespace chorus {
@@ -95,7 +96,10 @@ public:
     bool sweep_idle(LivenessClock::time_point now);
 
 protected:
+    /// A stanza: counted and kept until acked when XEP-0198 is enabled.
     void write_bytes(router::SharedBytes bytes) override;
+    /// Stream-level bytes (an <a/>, <resumed/>, re-sent stanzas): never counted.
+    void write_control(router::SharedBytes bytes) override;
     void held_changed() override;
 
 private:
@@ -123,6 +127,8 @@ private:
     void write_tls(std::size_t gathered);
     void on_written(boost::system::error_code ec, std::size_t count);
     void send_raw(std::string text);
+    /// Puts bytes on the wire queue (nothing counted here).
+    void enqueue(router::SharedBytes bytes);
     /// Bytes routed to this client and not yet written: queued and held for the archive.
     std::size_t unsent_bytes() const noexcept { return queued_bytes_ + held_bytes(); }
     /// Past overflow_factor times the watermark of queued bytes, a client that does not
@@ -143,6 +149,28 @@ private:
     void handle_bind(xml::Element& iq);
     bool plaintext_allowed() const;
     SaslChannel sasl_channel() const;
+
+    // XEP-0198 stream management (c2s_stream_management.cpp)
+    void handle_sm_unbound(xml::Element& element);
+    void handle_sm(xml::Element& element);
+    void sm_failed(std::string_view condition);
+    void enable_sm(const xml::Element& enable);
+    void answer_ack_request();
+    void on_ack(const xml::Element& a);
+    /// Counts a stanza written to the client; false when it must not go on the wire
+    /// (detached, or the unacked queue overflowed).
+    bool count_sent(const router::SharedBytes& bytes);
+    void request_ack_if_due(LivenessClock::time_point now);
+    /// The connection is gone but the session may be resumed (§5).
+    bool can_detach() const noexcept;
+    void detach();
+    /// The session ends: its unacked stanzas go to the router, its id is forgotten.
+    void end_sm();
+    void resume(const xml::Element& element);
+    /// This connection continues old's session (same JID, flags, id and queues).
+    void take_over(C2sSession& old);
+    /// At the idle sweep: a detached session expires, an attached one may be asked for acks.
+    void sweep_sm(LivenessClock::time_point now);
 
     Server& server_;
     ConnectionSet& connections_;
@@ -182,7 +210,8 @@ private:
     Jid jid_;
     router::SessionFlags flags_;
     std::uint64_t id_;
-    std::size_t connection_slot_ = 0;  // index in ConnectionSet
+    std::unique_ptr<StreamManagement> sm_;  // only once the client sent <enable/>
+    std::size_t connection_slot_ = 0;       // index in ConnectionSet
     // Accept time until bound, then the last sweep visit that heard from the peer, or the
     // ping (liveness.h); one clock reading per visit, none per read.
     LivenessClock::time_point mark_ = LivenessClock::now();
