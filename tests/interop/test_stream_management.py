@@ -10,7 +10,9 @@ management (XEP-0198) and session loss".
    (closed without </stream>); m4, m5 arrive while it is detached; <resume h/> on a new
    stream gets exactly m2..m5 once each, m2/m3 with their original stanza-ids, then the
    session continues under the same full JID. Unknown previd: <failed><item-not-found/>.
-   A resumption while the old connection is still open closes it with <conflict/>.
+   A resumption while the old connection is still open closes it with <conflict/>; a new
+   bind of the same full JID replaces a detached session (its unacked message still
+   arrives); a non-numeric h ends the stream.
 3. IM-NG flag: an IM-NG session without presence, cut and resumed, still gets bare-JID
    messages (a legacy session without presence would not).
 4. expiry (sm.resume_timeout = 2): a lost legacy session's unacked messages reach the
@@ -308,6 +310,32 @@ def imng_flag_scenario(server):
     print("imng_flag: ok")
 
 
+def conflict_scenario(server):
+    romeo = bound(server, "romeo", "pc3")
+    tablet = bound(server, "juliet", "tablet")
+    previd = tablet.enable(resume=True).get("id")
+    send_chat(romeo, "juliet@localhost/tablet", "conf-1")
+    first = tablet.until(lambda x: x.tag == C + "message" and body(x) == "conf-1")
+    tablet.cut()
+    romeo.ping()
+    # RFC 6120 §7.7.2.2: a new bind of the same full JID replaces the detached session; its
+    # unacked message is not lost (re-routed, here through offline storage to the new one).
+    fresh = bound(server, "juliet", "tablet")
+    fresh.raw.send("<presence/>")
+    again = fresh.until(lambda x: x.tag == C + "message" and body(x) == "conf-1")
+    assert sid_of(again, "juliet@localhost") == sid_of(first, "juliet@localhost")
+    _, failed = resume(server, "juliet", previd, 0)
+    assert failed_condition(failed) == "item-not-found", "the replaced session is gone"
+
+    # Bad input: an h that is not a number.
+    fresh.enable(resume=False)
+    fresh.raw.send(f"<a xmlns='{SM}' h='many'/>")
+    assert fresh.raw.wait_stream_error(5) == "undefined-condition"
+    assert romeo.raw.ping(), "the server still answers"
+    romeo.raw.close()
+    print("conflict: ok")
+
+
 def expiry_scenario():
     config = dict(CONFIG, **{"sm.resume_timeout": 2})
     with harness.Server(users=USERS, config=config) as server:
@@ -374,6 +402,7 @@ def main():
         enable_and_acks(server)
         resume_scenario(server)
         imng_flag_scenario(server)
+        conflict_scenario(server)
     expiry_scenario()
     print("OK")
     return 0
