@@ -245,7 +245,11 @@ void C2sSession::sweep_sm(LivenessClock::time_point now)
 {
     const auto& c = server_.config();
     if (sm_->detached()) {
-        if (!closing_ && sm_->expired(std::chrono::seconds(c.sm_resume_timeout_s), now)) {
+        // Copies still held for the archive (one group commit away) join the unacked queue
+        // first, so the router sees them too; a stuck archive delays expiry only so long.
+        const auto timeout = std::chrono::seconds(c.sm_resume_timeout_s);
+        const bool due = held() == 0 ? sm_->expired(timeout, now) : sm_->expired(2 * timeout, now);
+        if (!closing_ && due) {
             spdlog::debug("{}: not resumed in time, closing", jid_.str());
             closing_ = true;
             unbind();  // session_closed hooks, then its unacked stanzas (end_sm)
