@@ -48,6 +48,13 @@ const Option c2s_options[] = {
     {"ping_interval", [](Config& c) -> Target { return &c.ping_interval_s; }},
     {"ping_timeout", [](Config& c) -> Target { return &c.ping_timeout_s; }},
 };
+const Option sm_options[] = {
+    {"enabled", [](Config& c) -> Target { return &c.sm_enabled; }},
+    {"resume_timeout", [](Config& c) -> Target { return &c.sm_resume_timeout_s; }},
+    {"request_after", [](Config& c) -> Target { return &c.sm_request_after; }},
+    {"request_interval", [](Config& c) -> Target { return &c.sm_request_interval_s; }},
+    {"max_queue", [](Config& c) -> Target { return &c.sm_max_queue; }},
+};
 const Option tls_options[] = {
     {"certificate", [](Config& c) -> Target { return &c.certificate; }},
     {"private_key", [](Config& c) -> Target { return &c.private_key; }},
@@ -81,6 +88,7 @@ struct Section {
 };
 const Section sections[] = {
     {"c2s", c2s_options},
+    {"sm", sm_options},
     {"tls", tls_options},
     {"limits", limits_options},
     {"offline", offline_options},
@@ -324,6 +332,13 @@ Result<void, std::string> validate_config(const Config& c)
         between("c2s.negotiation_timeout", c.negotiation_timeout_s, 1, 3600),
         between("c2s.ping_interval", c.ping_interval_s, 0, 86400),  // 0: no pings
         between("c2s.ping_timeout", c.ping_timeout_s, 1, 3600),
+        between("sm.resume_timeout", c.sm_resume_timeout_s, 0, 86400),  // 0: no resumption
+        between("sm.request_after", c.sm_request_after, 1, 10000),
+        between("sm.request_interval", c.sm_request_interval_s, 1, 3600),
+        between("sm.max_queue", c.sm_max_queue, 10, 100000),
+        c.sm_max_queue < c.sm_request_after
+            ? unexpected(std::string("sm.max_queue: must be at least sm.request_after"))
+            : Result<void, std::string>{},
         // The stream and stanza elements themselves take two levels.
         at_least("limits.max_depth", c.limits.max_depth, 3),
         at_least("limits.max_attributes", c.limits.max_attributes, 1),

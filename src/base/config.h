@@ -43,6 +43,20 @@ struct Config {
     // every 300 s at most, so a healthy mobile client is rarely pinged.
     int ping_interval_s = 300;
     int ping_timeout_s = 60;
+    // XEP-0198 Stream Management. A detached session (connection lost, resumption on)
+    // stays bound this long for a <resume/> (0: no resumption, <enable/> still counts).
+    bool sm_enabled = true;
+    int sm_resume_timeout_s = 300;
+    // The server asks for an ack (<r/>) once this many stanzas are unacked, or once the
+    // oldest has waited sm_request_interval_s (Prosody's mod_smacks asks as soon as its
+    // queue exceeds smacks_max_unacked_stanzas; a few stanzas per <r/> keep the extra
+    // bytes small while the queue a lost connection leaves stays short).
+    int sm_request_after = 5;
+    int sm_request_interval_s = 30;
+    // Unacked stanzas kept per session: past it an attached session is closed and a
+    // detached one expires (its stanzas re-routed), so a client that never acks, or never
+    // comes back, cannot grow memory without bound (Prosody: smacks_max_queue_size).
+    int sm_max_queue = 500;
     bool allow_registration = false;  // XEP-0077
     int scram_iterations = 4096;
     int threads = 1;

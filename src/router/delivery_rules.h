@@ -52,4 +52,34 @@ constexpr std::optional<Condition> offline_refused_answer(bool archived,
     return Condition::service_unavailable;
 }
 
+/// What becomes of a stanza a session never acknowledged (XEP-0198) when it ends without
+/// being resumed (ROUTING.md "Stream management and session loss").
+enum class UnackedFate {
+    drop,     // nothing owed: the stanza's other copies or a later state cover it
+    reroute,  // RFC 6121: the account's other resources, else offline storage
+    bounce,   // an IQ request: RFC 6121 §8.5.3.2.1 <service-unavailable/> to its sender
+};
+struct UnackedFacts {
+    StanzaKind kind = StanzaKind::message;
+    std::string_view type = {};  // the stanza's type attribute
+    bool session_imng = false;   // the lost session was an IM-NG device
+    bool im = false;             // a chat/normal message with content (not transient)
+    bool forwarded = false;      // a XEP-0280 copy: each Carbons session has its own
+    bool marker = false;         // XEP-0409 device-only traffic (ROUTING.md R4)
+    bool muc = false;            // MUC PM or groupchat: the room keeps the history
+};
+constexpr UnackedFate unacked_fate(const UnackedFacts& f) noexcept
+{
+    if (f.kind == StanzaKind::iq) {
+        return (f.type == "get" || f.type == "set") ? UnackedFate::bounce : UnackedFate::drop;
+    }
+    if (f.kind == StanzaKind::presence || f.type == "error") {
+        return UnackedFate::drop;  // presence is state, re-sent on change; errors never bounce
+    }
+    if (f.session_imng) {
+        return UnackedFate::drop;  // archived, and the other devices have their copies
+    }
+    return f.im && !f.forwarded && !f.marker && !f.muc ? UnackedFate::reroute : UnackedFate::drop;
+}
+
 }  // namespace chorus::router

@@ -181,6 +181,18 @@ InboundPlan plan_inbound(const InboundInput& in, std::span<Session* const> sessi
     return plan;
 }
 
+std::vector<Session*> redelivery_targets(const InboundPlan& plan, bool carbons_eligible)
+{
+    std::vector<Session*> out;
+    for (const auto& d : plan.deliveries) {
+        const bool had_copy = d.session->imng() || (carbons_eligible && d.session->flags().carbons);
+        if (d.form == CopyForm::as_sent && !had_copy) {
+            out.push_back(d.session);
+        }
+    }
+    return out;
+}
+
 OutboundPlan plan_outbound(const OutboundInput& in, const Session& sender,
                            std::span<Session* const> sessions)
 {

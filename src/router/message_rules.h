@@ -77,6 +77,11 @@ struct InboundInput {
 /// Decides delivery of a message to account U whose connected sessions are `sessions`.
 InboundPlan plan_inbound(const InboundInput& in, std::span<Session* const> sessions);
 
+/// ROUTING.md "Stream management": of a bare-JID plan for a message a lost legacy session
+/// never acknowledged, the sessions that get it again: legacy ones that did not have a copy
+/// already (IM-NG sessions got theirs, Carbons sessions their <received/> copy).
+std::vector<Session*> redelivery_targets(const InboundPlan& plan, bool carbons_eligible);
+
 /// ROUTING.md "Outbound" rows.
 enum class OutboundRule { o1, o2, o3, o4, o5, o6 };
 struct OutboundInput {

@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/check.h"
 #include "router/delivery_rules.h"
 #include "server/server.h"
 #include "stanza/message_facts.h"
@@ -86,37 +87,40 @@ const Jid* Router::parse_to(std::string_view text)
     return it->second ? &*it->second : nullptr;
 }
 
-void Router::from_session(Session& sender, xml::Element stanza)
+std::int64_t Router::from_session(Session& sender, xml::Element stanza)
 {
     stanza.set_attr("from", sender.jid().str());  // RFC 6120 §8.1.2.1: the server stamps it
     const Jid* to = nullptr;
     if (auto to_attr = stanza.attr("to"); !to_attr.empty()) {
         to = parse_to(to_attr);
         if (!to) {
-            return bounce(stanza,
-                          StanzaError::jid_malformed("The 'to' address is not a valid JID"));
+            bounce(stanza, StanzaError::jid_malformed("The 'to' address is not a valid JID"));
+            return 0;
         }
     }
     if (server_.hooks().stanza_out.run(sender, stanza) == modules::Verdict::stop) {
-        return;
+        return 0;
     }
     if (stanza.name() == "message") {
-        message_from_session(sender, std::move(stanza), to ? *to : sender.jid().bare());
-    } else if (stanza.name() == "presence") {
+        return message_from_session(sender, std::move(stanza), to ? *to : sender.jid().bare());
+    }
+    if (stanza.name() == "presence") {
         presence_from_session(sender, std::move(stanza), to);
     } else {
         iq_from_session(sender, std::move(stanza), to);
     }
+    return 0;
 }
 
-void Router::message_from_session(Session& sender, xml::Element msg, const Jid& to)
+std::int64_t Router::message_from_session(Session& sender, xml::Element msg, const Jid& to)
 {
     const Jid owner = sender.jid().bare();
     if (msg.child("stanza-id", ns::sid)) {
         strip_stanza_ids(msg, owner.str());  // XEP-0359 §4: only our archive names ids by us
     }
     if (!server_.is_local_domain(to.domain())) {
-        return route_remote(msg, to, &sender);
+        route_remote(msg, to, &sender);
+        return 0;
     }
     const auto& own = server_.sessions().account(owner.str());
     const auto facts = scan_message(msg);
@@ -168,6 +172,7 @@ void Router::message_from_session(Session& sender, xml::Element msg, const Jid& 
             session->send_bytes(std::move(own_copies[i]));
         }
     }
+    return wait_for;
 }
 
 router::InboundPlan Router::plan_for(const Jid& to, const xml::Element& msg,
@@ -515,6 +520,56 @@ void Router::session_bound(Session& s)
             StreamError{StreamCondition::conflict, "Replaced by a new session"}));
     }
     server_.hooks().session_bound.run(s);
+}
+
+void Router::redeliver_unacked(const Session& lost, const std::vector<router::SharedBytes>& unacked)
+{
+    const Jid owner = lost.jid().bare();
+    for (const auto& bytes : unacked) {
+        auto stanza = parse_stanza_bytes(*bytes);  // we serialized it: it parses back
+        CHORUS_BUG(stanza.has_value());
+        if (!stanza) {
+            continue;
+        }
+        const auto kind = stanza->name() == "message"    ? router::StanzaKind::message
+                          : stanza->name() == "presence" ? router::StanzaKind::presence
+                                                         : router::StanzaKind::iq;
+        const auto facts =
+            kind == router::StanzaKind::message ? scan_message(*stanza) : MessageFacts{};
+        const auto type = router::message_type(stanza->attr("type"));
+        const router::UnackedFacts in{
+            .kind = kind,
+            .type = stanza->attr("type"),
+            .session_imng = lost.imng(),
+            .im = (type == router::MessageType::chat || type == router::MessageType::normal) &&
+                  !facts.transient,
+            .forwarded = stanza->child("received", ns::carbons) != nullptr ||
+                         stanza->child("sent", ns::carbons) != nullptr,
+            .marker = facts.marker,
+            .muc = facts.muc_user,
+        };
+        switch (router::unacked_fate(in)) {
+            case router::UnackedFate::drop:
+                break;
+            case router::UnackedFate::bounce:
+                bounce(*stanza, StanzaError::service_unavailable());
+                break;
+            case router::UnackedFate::reroute: {
+                // As if to the bare JID now (RFC 6121 §8.5.3.2.1), over the sessions left;
+                // the bytes already carry the stanza-id: no second archive entry.
+                const auto plan = plan_for(owner, *stanza, facts);
+                const auto targets = router::redelivery_targets(plan, facts.carbons_eligible);
+                for (Session* s : targets) {
+                    s->send_bytes(bytes);
+                }
+                if (targets.empty()) {
+                    const auto* sid = stanza->child("stanza-id", ns::sid);
+                    store_offline(owner, *stanza, sid && sid->attr("by") == owner.str());
+                }
+                break;
+            }
+        }
+    }
 }
 
 void Router::session_closed(Session& s)

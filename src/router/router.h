@@ -24,8 +24,9 @@ class Router {
 public:
     explicit Router(Server& server);
 
-    /// A stanza from a bound local session: 'from' is stamped, then it is routed.
-    void from_session(router::Session& sender, xml::Element stanza);
+    /// A stanza from a bound local session: 'from' is stamped, then it is routed. Returns
+    /// the archive entry its outcome waits for (0: none; XEP-0198 acks it once settled).
+    std::int64_t from_session(router::Session& sender, xml::Element stanza);
     /// A stanza from the server or a module ('from' already set), routed by 'to'.
     void route(xml::Element stanza);
     /// Answers a stanza with an error, routed back to its sender (never for errors).
@@ -36,11 +37,17 @@ public:
 
     void session_bound(router::Session& s);
     void session_closed(router::Session& s);
+    /// XEP-0198: the stanzas `lost` (closed, unresumed) never acknowledged, oldest first:
+    /// re-routed, bounced or dropped per ROUTING.md "Stream management"; never archived
+    /// again (they keep their stanza-id).
+    void redeliver_unacked(const router::Session& lost,
+                           const std::vector<router::SharedBytes>& unacked);
     /// Where copies of archived messages wait for the archive's commit.
     router::CommitGate& gate() noexcept { return gate_; }
 
 private:
-    void message_from_session(router::Session& sender, xml::Element message, const Jid& to);
+    std::int64_t message_from_session(router::Session& sender, xml::Element message,
+                                      const Jid& to);
     void presence_from_session(router::Session& sender, xml::Element presence, const Jid* to);
     void iq_from_session(router::Session& sender, xml::Element iq, const Jid* to);
     /// ROUTING.md "Inbound" for account `to`; bytes is msg already serialized (or empty);

@@ -37,16 +37,44 @@ void Session::send_bytes_after(CommitGate& gate, std::int64_t id, SharedBytes by
         }
         return;
     }
+    hold(gate, {id, std::move(bytes)});
+}
+
+void Session::send_control(SharedBytes bytes, CommitGate* gate, std::int64_t id)
+{
+    if (held() == 0 && (!gate || id <= gate->settled())) {
+        write_control(std::move(bytes));
+        return;
+    }
+    hold(gate ? *gate : *gate_, {id, std::move(bytes), true});
+}
+
+void Session::hold(CommitGate& gate, Held h)
+{
     if (!held_) {
         held_ = std::make_unique<std::vector<Held>>();
     }
-    held_bytes_ += bytes->size();
-    held_->push_back({id, std::move(bytes)});
+    held_bytes_ += h.bytes->size();
+    held_->push_back(std::move(h));
     if (!gate_) {
         gate_ = &gate;
         gate.wait(*this);
     }
     held_changed();
+}
+
+void Session::take_held(Session& from)
+{
+    CommitGate* gate = from.gate_;
+    if (!gate) {
+        return;
+    }
+    gate->forget(from);
+    from.gate_ = nullptr;
+    for (std::size_t i = from.held_head_; from.held_ && i < from.held_->size(); ++i) {
+        hold(*gate, std::move((*from.held_)[i]));
+    }
+    from.drop_held();
 }
 
 bool Session::release_held()
@@ -62,7 +90,9 @@ bool Session::release_held()
         }
         ++held_head_;
         held_bytes_ -= h.bytes->size();
-        if (h.id == 0 || !gate.failed(h.id)) {
+        if (h.control) {
+            write_control(std::move(h.bytes));
+        } else if (h.id == 0 || !gate.failed(h.id)) {
             write_bytes(std::move(h.bytes));  // may close (and drop_held) this session
         } else {
             h.bytes.reset();

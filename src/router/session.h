@@ -46,6 +46,13 @@ public:
     void send_bytes_after(CommitGate& gate, std::int64_t id, SharedBytes bytes);
     /// Serializes and queues one stanza.
     void send(const xml::Element& stanza);
+    /// Queues stream-level bytes (not a stanza: XEP-0198 does not count them) behind the
+    /// held copies; with an id, they also wait for that archive entry, and leave even if its
+    /// batch was lost (an <a/> answers for stanzas handled either way).
+    void send_control(SharedBytes bytes, CommitGate* gate = nullptr, std::int64_t id = 0);
+    /// Takes over the held copies of `from` (XEP-0198 resumption: this session continues
+    /// it), after the ones held here.
+    void take_held(Session& from);
     /// Copies waiting for the archive, and their bytes (they count as unsent data).
     std::size_t held() const noexcept { return held_ ? held_->size() - held_head_ : 0; }
     std::size_t held_bytes() const noexcept { return held_bytes_; }
@@ -57,6 +64,8 @@ public:
 protected:
     /// Puts bytes on the wire queue (the session's own order is already decided).
     virtual void write_bytes(SharedBytes bytes) = 0;
+    /// Puts stream-level bytes on the wire queue (send_control); as a stanza by default.
+    virtual void write_control(SharedBytes bytes) { write_bytes(std::move(bytes)); }
     /// Frees the held queue's buffer when nothing waits (idle sessions keep no buffer).
     void trim_held() noexcept;
     /// Drops every held copy (a session cut off for unread data).
@@ -72,7 +81,9 @@ private:
     struct Held {
         std::int64_t id;  // 0: not archived, only queued behind the ones before it
         SharedBytes bytes;
+        bool control = false;  // send_control: written even if the entry was lost
     };
+    void hold(CommitGate& gate, Held h);
     CommitGate* gate_ = nullptr;  // set while copies are held
     std::unique_ptr<std::vector<Held>> held_;
     std::size_t held_head_ = 0;

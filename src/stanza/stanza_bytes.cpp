@@ -3,6 +3,7 @@
 
 #include "stanza/namespaces.h"
 #include "xml/serializer.h"
+#include "xml/stream_parser.h"
 
 namespace chorus {
 
@@ -12,6 +13,29 @@ std::string serialize_stanza(const xml::Element& stanza)
     out.reserve(256);
     xml::serialize(stanza, out, ns::client);
     return out;
+}
+
+std::optional<xml::Element> parse_stanza_bytes(std::string_view bytes)
+{
+    struct Reader final : xml::StreamHandler {
+        void on_stream_open(const xml::Element&) override {}
+        void on_stanza(xml::Element e) override { stanzas.push_back(std::move(e)); }
+        void on_stream_close() override {}
+        std::vector<xml::Element> stanzas;
+    } reader;
+    // Our own bytes, within the limits the stanza passed plus our wrappers.
+    xml::StreamParser parser(reader, {.max_stanza_bytes = bytes.size() + 64, .max_depth = 128});
+    std::string doc = "<stream:stream xmlns='";
+    doc += ns::client;
+    doc += "' xmlns:stream='";
+    doc += ns::streams;
+    doc += "'>";
+    doc += bytes;
+    parser.feed(doc);
+    if (parser.error() != xml::ParseError::none || reader.stanzas.size() != 1) {
+        return std::nullopt;
+    }
+    return std::move(reader.stanzas.front());
 }
 
 std::string with_stanza_id(std::string_view bytes, std::string_view id, std::string_view by)

@@ -11,15 +11,25 @@ namespace chorus::stream {
 
 bool C2sSession::sweep_idle(LivenessClock::time_point now)
 {
+    if (sm_ && sm_->detached()) {
+        sweep_sm(now);  // no connection: only the resumption timeout applies
+        return false;
+    }
     const bool idle = !read_since_sweep_;
     if (!closing_) {
         check_timeouts(now);  // reads read_since_sweep_ before it is cleared
+    }
+    if (sm_) {
+        sweep_sm(now);
     }
     read_since_sweep_ = false;
     if (idle && queue_.empty() && writing_.empty()) {
         queue_.shrink_to_fit();  // capacity left from the login's replies
         writing_.shrink_to_fit();
         trim_held();
+        if (sm_) {
+            sm_->trim();
+        }
     }
     return idle && parser_.hibernate();
 }
@@ -66,6 +76,9 @@ void C2sSession::check_timeouts(LivenessClock::time_point now)
             return fail({StreamCondition::connection_timeout, "Not bound in time"});
         case Liveness::ping_timeout:
             spdlog::debug("{}: no answer to a ping within c2s.ping_timeout", jid_.str());
+            if (can_detach()) {  // XEP-0198 §5: a dead connection, not an ended session
+                return detach();
+            }
             return fail({StreamCondition::connection_timeout, "No answer to a ping"});
     }
 }

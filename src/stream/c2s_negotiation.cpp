@@ -138,6 +138,11 @@ void C2sSession::send_features()
         f += "' hash='sha-1' node='";
         f += caps_node;
         f += "' ver='" + server_.disco().caps_ver() + "'/>";
+        if (server_.config().sm_enabled) {
+            f += "<sm xmlns='";
+            f += ns::sm;
+            f += "'/>";
+        }
         std::vector<xml::Element> extra;
         server_.hooks().stream_features.run(extra);
         for (const auto& e : extra) {
@@ -157,13 +162,19 @@ void C2sSession::on_stanza(xml::Element stanza)
         if (stanza.ns() == ns::csi) {
             return handle_csi(stanza);
         }
+        if (stanza.ns() == ns::sm && server_.config().sm_enabled) {
+            return handle_sm(stanza);
+        }
         if (stanza.ns() != ns::client) {
             return fail({StreamCondition::invalid_namespace, "Stanzas must be in jabber:client"});
         }
         if (stanza.name() != "message" && stanza.name() != "presence" && stanza.name() != "iq") {
             return fail({StreamCondition::unsupported_stanza_type, {}});
         }
-        server_.router().from_session(*this, std::move(stanza));
+        const auto seq = server_.router().from_session(*this, std::move(stanza));
+        if (sm_) {  // XEP-0198 §4: handled, acknowledged once durable
+            sm_->received(seq, server_.router().gate().settled());
+        }
         return;
     }
     handle_negotiation(stanza);
@@ -188,6 +199,9 @@ void C2sSession::handle_negotiation(xml::Element& stanza)
         if (auto reply = server_.hooks().preauth_iq(domain_, stanza)) {
             return send(*reply);
         }
+    }
+    if (authenticated_ && stanza.ns() == ns::sm && server_.config().sm_enabled) {
+        return handle_sm_unbound(stanza);
     }
     if (authenticated_ && stanza.is("iq", ns::client)) {
         const auto* bind = stanza.child("bind", ns::bind);

@@ -54,6 +54,9 @@ C2sSession::C2sSession(Server& server, ConnectionSet& connections, tcp::socket s
 
 C2sSession::~C2sSession()
 {
+    if (sm_ && !sm_->id().empty()) {  // e.g. the I/O loop stopped with it still detached
+        connections_.resumable().remove(sm_->id(), this);
+    }
     connections_.remove(this);
     connections_.release(remote_address_);
 }
@@ -302,6 +305,22 @@ asio::awaitable<void> C2sSession::drain()
 
 void C2sSession::write_bytes(router::SharedBytes bytes)
 {
+    if (sm_ && !count_sent(bytes)) {
+        return;
+    }
+    queue_stanza(std::move(bytes));
+    if (sm_ && !closing_) {
+        request_ack_if_due(LivenessClock::now());  // after the stanza, on the wire
+    }
+}
+
+void C2sSession::write_control(router::SharedBytes bytes)
+{
+    enqueue(std::move(bytes));
+}
+
+void C2sSession::queue_stanza(router::SharedBytes bytes)
+{
     if (closing_ || write_failed_) {
         return;
     }
@@ -320,6 +339,9 @@ void C2sSession::write_bytes(router::SharedBytes bytes)
 
 bool C2sSession::enqueue(router::SharedBytes bytes)
 {
+    if (closing_ || write_failed_) {
+        return false;
+    }
     queued_bytes_ += bytes->size();
     queue_.push_back(std::move(bytes));
     if (cut_off_if_overflowing()) {
@@ -402,7 +424,7 @@ void C2sSession::resume_if_drained()
 void C2sSession::send_raw(std::string text)
 {
     // Stream-level bytes (negotiation, errors, the close) never wait behind held copies.
-    write_bytes(std::make_shared<const std::string>(std::move(text)));
+    enqueue(std::make_shared<const std::string>(std::move(text)));
 }
 
 void C2sSession::flush()
@@ -527,6 +549,9 @@ void C2sSession::unbind()
         bound_ = false;
         server_.router().session_closed(*this);
     }
+    if (sm_) {
+        end_sm();
+    }
 }
 
 void C2sSession::fail(StreamError error)
@@ -546,6 +571,12 @@ void C2sSession::on_stream_close()
 void C2sSession::finish_close()
 {
     auto self = std::move(paused_self_);
+    if (sm_ && sm_->detached()) {
+        return;  // a second notice of the same loss
+    }
+    if (can_detach()) {
+        return detach();  // XEP-0198 §5: lost, not ended
+    }
     unbind();
     closing_ = true;
     if (writing_.empty() || write_failed_) {

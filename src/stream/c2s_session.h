@@ -17,6 +17,7 @@
 #include "stream/csi_queue.h"
 #include "stream/liveness.h"
 #include "stream/sasl.h"
+#include "stream/stream_management.h"
 #include "xml/stream_parser.h"
 
 namespace chorus {
@@ -96,7 +97,10 @@ public:
     bool sweep_idle(LivenessClock::time_point now);
 
 protected:
+    /// A stanza: counted and kept until acked when XEP-0198 is enabled.
     void write_bytes(router::SharedBytes bytes) override;
+    /// Stream-level bytes (an <a/>, <resumed/>, re-sent stanzas): never counted.
+    void write_control(router::SharedBytes bytes) override;
     void held_changed() override;
 
 private:
@@ -124,7 +128,10 @@ private:
     void write_tls(std::size_t gathered);
     void on_written(boost::system::error_code ec, std::size_t count);
     void send_raw(std::string text);
-    /// Onto the wire queue (after CSI); false when the client was cut off for it.
+    /// A stanza onto the wire queue, unless CSI holds it (after what CSI held).
+    void queue_stanza(router::SharedBytes bytes);
+    /// Puts bytes on the wire queue (nothing counted or held here); false when closed or
+    /// when the client was cut off for it.
     bool enqueue(router::SharedBytes bytes);
     /// XEP-0352 <active/> and <inactive/> (nonzas of a bound stream).
     void handle_csi(const xml::Element& nonza);
@@ -148,6 +155,28 @@ private:
     void handle_bind(xml::Element& iq);
     bool plaintext_allowed() const;
     SaslChannel sasl_channel() const;
+
+    // XEP-0198 stream management (c2s_stream_management.cpp)
+    void handle_sm_unbound(xml::Element& element);
+    void handle_sm(xml::Element& element);
+    void sm_failed(std::string_view condition);
+    void enable_sm(const xml::Element& enable);
+    void answer_ack_request();
+    void on_ack(const xml::Element& a);
+    /// Counts a stanza written to the client; false when it must not go on the wire
+    /// (detached, or the unacked queue overflowed).
+    bool count_sent(const router::SharedBytes& bytes);
+    void request_ack_if_due(LivenessClock::time_point now);
+    /// The connection is gone but the session may be resumed (§5).
+    bool can_detach() const noexcept;
+    void detach();
+    /// The session ends: its unacked stanzas go to the router, its id is forgotten.
+    void end_sm();
+    void resume(const xml::Element& element);
+    /// This connection continues old's session (same JID, flags, id and queues).
+    void take_over(C2sSession& old);
+    /// At the idle sweep: a detached session expires, an attached one may be asked for acks.
+    void sweep_sm(LivenessClock::time_point now);
 
     Server& server_;
     ConnectionSet& connections_;
@@ -188,7 +217,8 @@ private:
     Jid jid_;
     router::SessionFlags flags_;
     std::uint64_t id_;
-    std::size_t connection_slot_ = 0;  // index in ConnectionSet
+    std::unique_ptr<StreamManagement> sm_;  // only once the client sent <enable/>
+    std::size_t connection_slot_ = 0;       // index in ConnectionSet
     // Accept time until bound, then the last sweep visit that heard from the peer, or the
     // ping (liveness.h); one clock reading per visit, none per read.
     LivenessClock::time_point mark_ = LivenessClock::now();

@@ -11,6 +11,7 @@
 
 #include "base/config.h"
 #include "stanza/stream_error.h"
+#include "stream/stream_management.h"
 
 namespace chorus::stream {
 
@@ -39,8 +40,11 @@ public:
     /// connection timeouts): small slices keep the I/O thread from stalling on 19k sessions
     /// at once.
     void sweep_idle();
+    /// XEP-0198 resumption ids of the sessions that enabled resumption.
+    ResumptionTable<C2sSession>& resumable() noexcept { return resumable_; }
 
 private:
+    ResumptionTable<C2sSession> resumable_;
     std::vector<C2sSession*> sessions_;  // a session knows its index (swap-remove)
     std::unordered_map<std::string, int> per_address_;
     std::size_t cursor_ = 0;

@@ -66,6 +66,16 @@ TEST_F(ConfigTest, ConnectionHygieneIsOnByDefault)
     EXPECT_EQ(c.ping_timeout_s, 60);
 }
 
+TEST_F(ConfigTest, StreamManagementResumesFor300SecondsByDefault)
+{
+    const Config c;
+    EXPECT_TRUE(c.sm_enabled);
+    EXPECT_EQ(c.sm_resume_timeout_s, 300);  // the default
+    EXPECT_EQ(c.sm_request_after, 5);
+    EXPECT_EQ(c.sm_request_interval_s, 30);
+    EXPECT_EQ(c.sm_max_queue, 500);
+}
+
 TEST_F(ConfigTest, DefaultsAreValid)
 {
     auto r = validate_config(Config{});
@@ -94,6 +104,13 @@ allow_plaintext_on_loopback = true
 negotiation_timeout = 10
 ping_interval = 120
 ping_timeout = 20
+
+[sm]
+enabled = false
+resume_timeout = 60
+request_after = 10
+request_interval = 15
+max_queue = 200
 
 [tls]
 certificate = "/etc/chorus/cert.pem"
@@ -152,6 +169,11 @@ durability = "power"
     EXPECT_EQ(c.offline_max_age_days, 7);
     EXPECT_EQ(c.storage_backend, "sqlite");
     EXPECT_EQ(c.storage_durability, "power");
+    EXPECT_FALSE(c.sm_enabled);
+    EXPECT_EQ(c.sm_resume_timeout_s, 60);
+    EXPECT_EQ(c.sm_request_after, 10);
+    EXPECT_EQ(c.sm_request_interval_s, 15);
+    EXPECT_EQ(c.sm_max_queue, 200);
     auto valid = validate_config(c);
     EXPECT_TRUE(valid.has_value()) << valid.error();
 }
@@ -268,6 +290,21 @@ const ValidateRow validate_rows[] = {
      "c2s.ping_interval: must be between 0 and 86400"},
     {"PingTimeoutZero", [](Config& c) { c.ping_timeout_s = 0; },
      "c2s.ping_timeout: must be between 1 and 3600"},
+    {"SmResumptionOff", [](Config& c) { c.sm_resume_timeout_s = 0; }, nullptr},
+    {"SmResumeTimeoutNegative", [](Config& c) { c.sm_resume_timeout_s = -1; },
+     "sm.resume_timeout: must be between 0 and 86400"},
+    {"SmRequestAfterZero", [](Config& c) { c.sm_request_after = 0; },
+     "sm.request_after: must be between 1 and 10000"},
+    {"SmRequestIntervalZero", [](Config& c) { c.sm_request_interval_s = 0; },
+     "sm.request_interval: must be between 1 and 3600"},
+    {"SmQueueTooSmall", [](Config& c) { c.sm_max_queue = 5; },
+     "sm.max_queue: must be between 10 and 100000"},
+    {"SmQueueBelowRequestAfter",
+     [](Config& c) {
+         c.sm_request_after = 100;
+         c.sm_max_queue = 50;
+     },
+     "sm.max_queue: must be at least sm.request_after"},
     {"OfflineAge", [](Config& c) { c.offline_max_age_days = 0; },
      "offline.max_age_days: must be at least 1"},
     {"EmptyDataDir", [](Config& c) { c.data_dir.clear(); }, "data_dir: must not be empty"},

@@ -126,5 +126,36 @@ TEST(CommitGate, AnIdleSessionFreesItsHeldBuffer)
     EXPECT_EQ(phone.sent.back(), "next");
 }
 
+TEST(CommitGate, ControlBytesWaitForTheirEntryAndLeaveEvenIfItWasLost)
+{
+    // XEP-0198: an <a/> for a stanza whose archive entry is pending waits for the commit,
+    // and answers for it either way (the sender got an error if it was lost).
+    CommitGate gate;
+    FakeSession phone("juliet@localhost/phone", imng());
+    phone.send_control(bytes("a1"));
+    EXPECT_EQ(phone.sent, std::vector<std::string>{"a1"}) << "nothing held: at once";
+    phone.send_bytes_after(gate, 5, bytes("m5"));
+    phone.send_control(bytes("a2"), &gate, 5);
+    phone.send_control(bytes("a3"));
+    gate.settle(5, false);
+    EXPECT_EQ(phone.sent, (std::vector<std::string>{"a1", "a2", "a3"}));
+}
+
+TEST(CommitGate, AResumingSessionTakesOverHeldCopiesInOrder)
+{
+    CommitGate gate;
+    FakeSession old_conn("juliet@localhost/phone", imng());
+    FakeSession new_conn("juliet@localhost/phone", imng());
+    old_conn.send_bytes_after(gate, 4, bytes("m4"));
+    old_conn.send_bytes(bytes("presence"));
+    new_conn.send_control(bytes("resumed"), &gate, 3);
+    new_conn.take_held(old_conn);
+    EXPECT_EQ(old_conn.held(), 0u);
+    EXPECT_EQ(gate.waiting_sessions(), 1u);
+    gate.settle(4, true);
+    EXPECT_TRUE(old_conn.sent.empty());
+    EXPECT_EQ(new_conn.sent, (std::vector<std::string>{"resumed", "m4", "presence"}));
+}
+
 }  // namespace
 }  // namespace chorus::router

@@ -70,5 +70,47 @@ TEST_P(OfflineRefusedAnswer, MatchesRow)
 INSTANTIATE_TEST_SUITE_P(Rows, OfflineRefusedAnswer, testing::ValuesIn(offline_rows),
                          [](const auto& info) { return std::string(info.param.name); });
 
+// ROUTING.md "Stream management": an unresumed session's unacked stanzas.
+struct UnackedRow {
+    const char* name;
+    UnackedFacts in;  // kind, type, session_imng, im, forwarded, marker, muc
+    UnackedFate want;
+};
+using enum StanzaKind;
+const UnackedRow unacked_rows[] = {
+    {"LegacyChatIsRerouted",
+     {message, "chat", false, true, false, false, false},
+     UnackedFate::reroute},
+    {"LegacyNormalIsRerouted",
+     {message, "", false, true, false, false, false},
+     UnackedFate::reroute},
+    {"ImngChatIsDropped", {message, "chat", true, true, false, false, false}, UnackedFate::drop},
+    {"ChatStatesOnlyAreDropped",
+     {message, "chat", false, false, false, false, false},
+     UnackedFate::drop},
+    {"CarbonCopyIsDropped", {message, "chat", false, true, true, false, false}, UnackedFate::drop},
+    {"DeviceOnlyMessageIsDropped",
+     {message, "chat", false, true, false, true, false},
+     UnackedFate::drop},
+    {"MucMessageIsDropped", {message, "chat", false, true, false, false, true}, UnackedFate::drop},
+    {"ErrorMessageIsDropped",
+     {message, "error", false, false, false, false, false},
+     UnackedFate::drop},
+    {"PresenceIsDropped", {presence, "", false, false, false, false, false}, UnackedFate::drop},
+    {"IqGetBounces", {iq, "get", false, false, false, false, false}, UnackedFate::bounce},
+    {"IqSetToImngBounces", {iq, "set", true, false, false, false, false}, UnackedFate::bounce},
+    {"IqResultIsDropped", {iq, "result", false, false, false, false, false}, UnackedFate::drop},
+};
+
+class UnackedStanzaFate : public testing::TestWithParam<UnackedRow> {};
+
+TEST_P(UnackedStanzaFate, MatchesRow)
+{
+    EXPECT_EQ(unacked_fate(GetParam().in), GetParam().want);
+}
+
+INSTANTIATE_TEST_SUITE_P(Rows, UnackedStanzaFate, testing::ValuesIn(unacked_rows),
+                         [](const auto& info) { return std::string(info.param.name); });
+
 }  // namespace
 }  // namespace chorus::router

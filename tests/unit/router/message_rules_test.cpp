@@ -174,6 +174,46 @@ TEST(InboundPlan, OnlyImngSessionsGetItAndNothingGoesOffline)
     EXPECT_TRUE(plan.reaches_imng);
 }
 
+/// The sessions of redelivery_targets() by resource, sorted.
+std::vector<std::string> names_of(const std::vector<Session*>& sessions)
+{
+    std::vector<std::string> out;
+    for (const auto* s : sessions) {
+        out.push_back(s->jid().resource());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+TEST(Redelivery, ALostLegacySessionsMessageGoesOnlyToLegacyDevicesWithoutACopy)
+{
+    // ROUTING.md "Stream management": the IM-NG set and the Carbons laptop already have it.
+    Account juliet;
+    auto in = chat_to("");
+    in.policy = BarePolicy::all;
+    const auto plan = plan_inbound(in, juliet.all);
+    EXPECT_EQ(names_of(redelivery_targets(plan, true)), std::vector<std::string>{"desktop"});
+}
+
+TEST(Redelivery, ACarbonsDeviceGetsAMessageThatWasNotCarbonCopied)
+{
+    Account juliet;
+    auto in = chat_to("");
+    in.policy = BarePolicy::all;
+    in.carbons_eligible = false;  // <private/>: the laptop never saw it
+    const auto plan = plan_inbound(in, juliet.all);
+    EXPECT_EQ(names_of(redelivery_targets(plan, false)),
+              (std::vector<std::string>{"desktop", "laptop"}));
+}
+
+TEST(Redelivery, OnlyImngDevicesLeftMeansNoTarget)
+{
+    FakeSession phone{"romeo@example.com/phone", imng()};
+    std::vector<Session*> s{&phone};
+    const auto plan = plan_inbound(chat_to(""), s);
+    EXPECT_TRUE(redelivery_targets(plan, true).empty()) << "the router stores it offline";
+}
+
 TEST(InboundPlan, NegativePriorityLegacyNeverGetsBareMessages)
 {
     FakeSession low{"romeo@example.com/low", legacy(-1)};
