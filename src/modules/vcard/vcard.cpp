@@ -8,9 +8,9 @@
 
 #include "modules/module_context.h"
 #include "stanza/namespaces.h"
+#include "stanza/stanza_bytes.h"
 #include "storage/vcards.h"
 #include "xml/serializer.h"
-#include "xml/stream_parser.h"
 
 namespace chorus::modules::vcard {
 namespace {
@@ -18,38 +18,6 @@ namespace {
 // vCards carry avatars (XEP-0153) as base64 PHOTO; 64 KiB holds a small one and keeps a
 // directory of vCards from growing without bound.
 constexpr std::size_t max_vcard_bytes = 64 * 1024;
-
-/// Reads back one element serialized by xml::to_string (a stored vCard).
-class FragmentReader final : public xml::StreamHandler {
-public:
-    std::optional<xml::Element> read(std::string_view text)
-    {
-        xml::StreamParser parser(
-            *this, {.max_stanza_bytes = text.size() + 1024, .max_depth = 64, .max_attributes = 64});
-        std::string doc = "<stream:stream xmlns='";
-        doc += ns::client;
-        doc += "' xmlns:stream='";
-        doc += ns::streams;
-        doc += "'>";
-        doc += text;
-        parser.feed(doc);
-        if (parser.error() != xml::ParseError::none) {
-            return std::nullopt;
-        }
-        return std::move(element_);
-    }
-
-private:
-    void on_stream_open(const xml::Element&) override {}
-    void on_stanza(xml::Element stanza) override
-    {
-        if (!element_) {
-            element_ = std::move(stanza);
-        }
-    }
-    void on_stream_close() override {}
-    std::optional<xml::Element> element_;
-};
 
 class VcardModule {
 public:
@@ -72,7 +40,7 @@ public:
             }
             return StanzaError::service_unavailable();
         }
-        auto vcard = FragmentReader().read(**stored);
+        auto vcard = parse_stanza_bytes(**stored);  // one element, as to_string wrote it
         if (!vcard || !vcard->is("vCard", ns::vcard)) {
             spdlog::error("vcard: the stored vCard of {} does not parse", owner);
             return StanzaError::internal_server_error();

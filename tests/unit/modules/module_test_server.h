@@ -18,6 +18,7 @@
 #include "router/fake_session.h"
 #include "router/router.h"
 #include "server/server.h"
+#include "stanza/stanza_bytes.h"
 #include "stanza/namespaces.h"
 #include "xml/stream_parser.h"
 
@@ -36,24 +37,7 @@ private:
 /// Parses one stanza written without xmlns (as the c2s stream carries it) into jabber:client.
 inline std::optional<xml::Element> parse_stanza(std::string_view text)
 {
-    struct Reader final : xml::StreamHandler {
-        void on_stream_open(const xml::Element&) override {}
-        void on_stanza(xml::Element e) override { stanzas.push_back(std::move(e)); }
-        void on_stream_close() override {}
-        std::vector<xml::Element> stanzas;
-    } reader;
-    xml::StreamParser parser(reader, {});
-    std::string doc = "<stream:stream xmlns='";
-    doc += ns::client;
-    doc += "' xmlns:stream='";
-    doc += ns::streams;
-    doc += "'>";
-    doc += text;
-    parser.feed(doc);
-    if (parser.error() != xml::ParseError::none || reader.stanzas.size() != 1) {
-        return std::nullopt;
-    }
-    return std::move(reader.stanzas.front());
+    return parse_stanza_bytes(text);
 }
 
 class ModuleTestServer {
