@@ -14,8 +14,8 @@ ModuleContext::~ModuleContext()
 
 void ModuleContext::add_feature(std::string_view feature, Disco where)
 {
-    auto& set = where == Disco::server ? server_.disco().server_features
-                                       : server_.disco().account_features;
+    auto& set =
+        where == Disco::server ? server_.disco().server_features : server_.disco().account_features;
     auto [it, inserted] = set.emplace(feature);
     if (inserted) {
         undo_.push_back([&set, it] { set.erase(it); });
@@ -31,6 +31,16 @@ void ModuleContext::on_iq(IqType type, std::string_view ns, std::string_view ele
         return;
     }
     undo_.push_back([this, key] { server_.iq().remove(key); });
+}
+
+void ModuleContext::serve_domain(std::string domain, Component component)
+{
+    if (server_.is_local_domain(domain) ||
+        !server_.components().add(domain, std::move(component))) {
+        error_ = fmt::format("module {}: the domain {} is already served", name_, domain);
+        return;
+    }
+    undo_.push_back([this, domain] { server_.components().remove(domain); });
 }
 
 }  // namespace chorus::modules

@@ -39,6 +39,9 @@ public:
         s = std::forward<Fn>(fn);
         undo_.push_back([&s] { s = nullptr; });
     }
+    /// Serves a component domain (server/components.h); a domain served twice or equal to
+    /// a local domain stops startup.
+    void serve_domain(std::string domain, Component component);
     /// Runs fn when the module unloads (for state the module keeps outside the server).
     void on_unload(std::function<void()> fn) { undo_.push_back(std::move(fn)); }
     bool failed() const noexcept { return !error_.empty(); }

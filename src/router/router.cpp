@@ -52,6 +52,10 @@ void Router::bounce(const xml::Element& stanza, StanzaError error)
 
 void Router::route_remote(const xml::Element& stanza, const Jid& to, Session* sender)
 {
+    if (const auto* component = server_.components().find(to.domain())) {
+        component->handle(stanza);
+        return;
+    }
     const auto kind = stanza.name() == "message"    ? router::StanzaKind::message
                       : stanza.name() == "presence" ? router::StanzaKind::presence
                                                     : router::StanzaKind::iq;

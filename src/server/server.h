@@ -11,6 +11,7 @@
 #include "base/config.h"
 #include "modules/module.h"
 #include "router/session_table.h"
+#include "server/components.h"
 #include "server/hooks.h"
 #include "server/iq_dispatcher.h"
 #include "server/read_gate.h"
@@ -54,6 +55,8 @@ public:
     IqDispatcher& iq() noexcept { return iq_; }
     Hooks& hooks() noexcept { return hooks_; }
     DiscoRegistry& disco() noexcept { return disco_; }
+    /// Services on their own domains; not local domains (is_local_domain is false for them).
+    Components& components() noexcept { return components_; }
     ReadGate& read_gate() noexcept { return read_gate_; }
     bool is_local_domain(std::string_view domain) const noexcept;
     /// A fresh unique id for server-generated stanzas.
@@ -70,6 +73,7 @@ private:
     IqDispatcher iq_;
     Hooks hooks_;
     DiscoRegistry disco_;
+    Components components_;
     ReadGate read_gate_;
     std::vector<std::unique_ptr<modules::ModuleContext>> modules_;
     std::uint64_t id_counter_ = 0;

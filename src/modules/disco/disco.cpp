@@ -40,7 +40,8 @@ IqResult account_info(IqRequest& r)
         return StanzaError::item_not_found();
     }
     // XEP-0030 §3.1: an account answers as its owner sees it; others see only that it exists.
-    return IqResult::with(info(r.server().disco().account_features, "account", "registered", {}, {}));
+    return IqResult::with(
+        info(r.server().disco().account_features, "account", "registered", {}, {}));
 }
 
 IqResult items(IqRequest& r)
@@ -51,18 +52,36 @@ IqResult items(IqRequest& r)
     return IqResult::with(xml::Element("query", std::string(ns::disco_items)));
 }
 
+/// The server's items are its components (XEP-0030 §4: services the server hosts).
+IqResult server_items(IqRequest& r)
+{
+    if (!r.payload().attr("node").empty()) {
+        return StanzaError::item_not_found();
+    }
+    xml::Element q("query", std::string(ns::disco_items));
+    for (const auto& [domain, component] : r.server().components().all()) {
+        auto& item = q.add_child("item", std::string(ns::disco_items)).set_attr("jid", domain);
+        if (!component.name.empty()) {
+            item.set_attr("name", component.name);
+        }
+    }
+    return IqResult::with(std::move(q));
+}
+
 }  // namespace
 
 ModuleSpec spec()
 {
-    return {.name = "disco", .xeps = {{30, "2.5rc3"}, {115, "1.6.0"}}, .depends = {},
+    return {.name = "disco",
+            .xeps = {{30, "2.5rc3"}, {115, "1.6.0"}},
+            .depends = {},
             .attach = [](ModuleContext& ctx) {
                 ctx.add_feature(ns::disco_info, Disco::server);
                 ctx.add_feature(ns::disco_items, Disco::server);
                 ctx.add_feature(ns::disco_info, Disco::account);
                 ctx.add_feature(ns::disco_items, Disco::account);
                 ctx.on_iq(IqType::get, ns::disco_info, "query", server_info);
-                ctx.on_iq(IqType::get, ns::disco_items, "query", items);
+                ctx.on_iq(IqType::get, ns::disco_items, "query", server_items);
                 ctx.on_iq(IqType::get, ns::disco_info, "query", account_info, Addressee::account);
                 ctx.on_iq(IqType::get, ns::disco_items, "query", items, Addressee::account);
             }};
