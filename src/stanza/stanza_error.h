@@ -12,11 +12,28 @@ namespace chorus {
 enum class ErrorType { auth, cancel, continue_, modify, wait };
 
 enum class Condition {
-    bad_request, conflict, feature_not_implemented, forbidden, gone, internal_server_error,
-    item_not_found, jid_malformed, not_acceptable, not_allowed, not_authorized,
-    policy_violation, recipient_unavailable, redirect, registration_required,
-    remote_server_not_found, remote_server_timeout, resource_constraint, service_unavailable,
-    subscription_required, undefined_condition, unexpected_request,
+    bad_request,
+    conflict,
+    feature_not_implemented,
+    forbidden,
+    gone,
+    internal_server_error,
+    item_not_found,
+    jid_malformed,
+    not_acceptable,
+    not_allowed,
+    not_authorized,
+    policy_violation,
+    recipient_unavailable,
+    redirect,
+    registration_required,
+    remote_server_not_found,
+    remote_server_timeout,
+    resource_constraint,
+    service_unavailable,
+    subscription_required,
+    undefined_condition,
+    unexpected_request,
 };
 
 /// A stanza error: condition, type, optional text and application-specific condition.
@@ -40,9 +57,9 @@ struct StanzaError {
     /// The <error/> element.
     xml::Element to_element() const;
 
-#define CHORUS_STANZA_ERROR(cond, dtype)                          \
-    static StanzaError cond(std::string t = {})                   \
-    {                                                             \
+#define CHORUS_STANZA_ERROR(cond, dtype)                                             \
+    static StanzaError cond(std::string t = {})                                      \
+    {                                                                                \
         return StanzaError{Condition::cond, ErrorType::dtype, std::move(t), {}, {}}; \
     }
     CHORUS_STANZA_ERROR(bad_request, modify)
@@ -69,6 +86,8 @@ struct StanzaError {
 };
 
 std::string_view condition_name(Condition c) noexcept;
+/// XEP-0086 §3: the legacy error code of a condition.
+std::string_view legacy_error_code(Condition c) noexcept;
 std::string_view error_type_name(ErrorType t) noexcept;
 
 /// The error reply to a stanza: to/from swapped, id kept, original children kept for

@@ -39,14 +39,11 @@ const Row rows[] = {
     {"forbidden", StanzaError::forbidden(), Condition::forbidden, ErrorType::auth},
     {"internal-server-error", StanzaError::internal_server_error(),
      Condition::internal_server_error, ErrorType::cancel},
-    {"item-not-found", StanzaError::item_not_found(), Condition::item_not_found,
-     ErrorType::cancel},
+    {"item-not-found", StanzaError::item_not_found(), Condition::item_not_found, ErrorType::cancel},
     {"jid-malformed", StanzaError::jid_malformed(), Condition::jid_malformed, ErrorType::modify},
-    {"not-acceptable", StanzaError::not_acceptable(), Condition::not_acceptable,
-     ErrorType::modify},
+    {"not-acceptable", StanzaError::not_acceptable(), Condition::not_acceptable, ErrorType::modify},
     {"not-allowed", StanzaError::not_allowed(), Condition::not_allowed, ErrorType::cancel},
-    {"not-authorized", StanzaError::not_authorized(), Condition::not_authorized,
-     ErrorType::auth},
+    {"not-authorized", StanzaError::not_authorized(), Condition::not_authorized, ErrorType::auth},
     {"policy-violation", StanzaError::policy_violation(), Condition::policy_violation,
      ErrorType::modify},
     {"recipient-unavailable", StanzaError::recipient_unavailable(),
@@ -109,7 +106,7 @@ TEST(StanzaError, ElementHasConditionTextAndApplicationCondition)
     auto error = StanzaError::not_allowed("Carbons cannot be enabled on an IM-NG session")
                      .with_app_condition("urn:example:errors", "imng-active");
     EXPECT_EQ(xml::to_string(error.to_element()),
-              "<error xmlns='jabber:client' type='cancel'>"
+              "<error xmlns='jabber:client' code='405' type='cancel'>"
               "<not-allowed xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
               "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas' xml:lang='en'>"
               "Carbons cannot be enabled on an IM-NG session</text>"
@@ -143,10 +140,11 @@ TEST(ErrorReply, SerializesInTheStreamNamespaceWithoutRedeclaringIt)
     ASSERT_TRUE(reply);
     std::string out;
     xml::serialize(*reply, out, ns::client);
-    EXPECT_EQ(out, "<iq to='juliet@example.com/balcony' from='example.com' id='info1' "
-                   "type='error'><error type='cancel'>"
-                   "<service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
-                   "</error></iq>");
+    EXPECT_EQ(out,
+              "<iq to='juliet@example.com/balcony' from='example.com' id='info1' "
+              "type='error'><error code='503' type='cancel'>"
+              "<service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
+              "</error></iq>");
 }
 
 TEST(ErrorReply, OmitsAddressesTheRequestDidNotHave)
@@ -195,6 +193,21 @@ TEST(ErrorReply, KeepsTheNamespaceOfAServerStanza)
     ASSERT_TRUE(reply);
     EXPECT_TRUE(reply->is("presence", ns::server));
     EXPECT_NE(reply->child("error", ns::server), nullptr);
+}
+
+}  // namespace
+}  // namespace chorus
+
+namespace chorus {
+namespace {
+
+TEST(StanzaError, EveryErrorCarriesItsXep0086LegacyCode)
+{
+    EXPECT_EQ(StanzaError::item_not_found().to_element().attr("code"), "404");
+    EXPECT_EQ(StanzaError::service_unavailable().to_element().attr("code"), "503");
+    EXPECT_EQ(legacy_error_code(Condition::remote_server_timeout), "504");
+    EXPECT_EQ(legacy_error_code(Condition::registration_required), "407");
+    EXPECT_EQ(legacy_error_code(Condition::feature_not_implemented), "501");
 }
 
 }  // namespace
