@@ -286,6 +286,7 @@ int main(int argc, char** argv)
     o.profile = default_profile();
     CLI::App app{"chorus-client: a reference IM-NG (XEP-0409) client"};
     app.require_subcommand(1);
+    app.fallthrough();  // --json and --profile also after the command
     app.add_option("-p,--profile", o.profile, "profile directory (one per device)");
     app.add_flag("--json", o.json, "machine-readable output");
     auto* login = app.add_subcommand("login", "log in and store the account in the profile");

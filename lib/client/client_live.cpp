@@ -257,6 +257,11 @@ asio::awaitable<Result<void, ClientError>> Client::watch(
         if (connected()) {
             break;  // until or stop
         }
+        if (!r && r.error().message.starts_with("stream error: conflict")) {
+            // RFC 6120 §4.9.3.3: another connection took this resource (or resumed this
+            // session); fighting back would only bounce the session between the two.
+            co_return r;
+        }
         note("disconnected: " + (r ? std::string("connection lost") : r.error().message));
         if (std::chrono::steady_clock::now() - started > std::chrono::seconds(60)) {
             backoff = std::chrono::milliseconds(1000);  // it had been up a while
