@@ -63,11 +63,13 @@ std::optional<std::string> SaslClient::start(const std::string& mechanism)
     }
     gsasl_property_set(session_, GSASL_AUTHID, user_.c_str());
     gsasl_property_set(session_, GSASL_PASSWORD, password_.c_str());
-    // RFC 9266: with TLS 1.3 the binding is tls-exporter; tls-unique is TLS 1.2's.
-    if (!cb_.tls_exporter.empty()) {
+    // RFC 9266: with TLS 1.3 the binding is tls-exporter; tls-unique is TLS 1.2's. Only for
+    // -PLUS: GNU SASL fails a plain SCRAM exchange that has binding data set.
+    const bool plus = mechanism.ends_with("-PLUS");
+    if (plus && !cb_.tls_exporter.empty()) {
         gsasl_property_set(session_, GSASL_CB_TLS_EXPORTER,
                            base64_encode(cb_.tls_exporter).c_str());
-    } else if (!cb_.tls_unique.empty()) {
+    } else if (plus && !cb_.tls_unique.empty()) {
         gsasl_property_set(session_, GSASL_CB_TLS_UNIQUE, base64_encode(cb_.tls_unique).c_str());
     }
     char* out = nullptr;
