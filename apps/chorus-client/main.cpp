@@ -276,6 +276,41 @@ asio::awaitable<int> cmd_devices(asio::io_context& io, const Options& o)
     co_return 0;
 }
 
+asio::awaitable<int> cmd_roster(asio::io_context& io, const Options& o)
+{
+    std::optional<Jid> contact;
+    if (!o.to.empty()) {
+        contact = Jid::parse(o.to);
+        if (!contact || contact->node().empty()) {
+            co_return fail({ErrorKind::bad_input, "not a valid contact JID: '" + o.to + "'"}, o);
+        }
+    }
+    auto s = co_await connect(io, o, {});
+    if (!s) {
+        co_return fail(s.error(), o);
+    }
+    if (contact) {
+        if (auto r = co_await s->client->add_contact(*contact); !r) {
+            co_await s->client->close();
+            co_return fail(r.error(), o);
+        }
+    }
+    const auto items = co_await s->client->roster();
+    co_await s->client->close();
+    std::string out = o.json ? "[" : "";
+    for (const auto& [jid, sub] : items) {
+        if (o.json) {
+            out += (out.size() > 1 ? "," : "") + std::string("{\"jid\":") +
+                   client_app::json_string(jid) +
+                   ",\"subscription\":" + client_app::json_string(sub) + "}";
+        } else {
+            out += jid + "  " + sub + "\n";
+        }
+    }
+    std::cout << out << (o.json ? "]\n" : "") << std::flush;
+    co_return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv)
@@ -308,6 +343,8 @@ int main(int argc, char** argv)
     auto* history = app.add_subcommand("history", "print the stored conversation");
     history->add_option("jid", o.with, "only the conversation with this contact");
     auto* devices = app.add_subcommand("devices", "the account's connected resources");
+    auto* roster = app.add_subcommand("roster", "list the roster (and add a contact)");
+    roster->add_option("--add", o.to, "add this contact and ask for their presence");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -328,6 +365,9 @@ int main(int argc, char** argv)
         }
         if (history->parsed()) {
             return run([&](asio::io_context& io, bool&) { return cmd_history(io, o); });
+        }
+        if (roster->parsed()) {
+            return run([&](asio::io_context& io, bool&) { return cmd_roster(io, o); });
         }
         if (devices->parsed()) {
             return run([&](asio::io_context& io, bool&) { return cmd_devices(io, o); });

@@ -54,6 +54,10 @@ public:
     void send_device_data(const Jid& to, std::string body);
     /// Handles live traffic for up to `d`; an error when the connection is lost.
     asio::awaitable<Result<void, ClientError>> run_for(Duration d);
+    /// RFC 6121 §2.1.3: the roster (bare JID -> subscription), empty when refused.
+    asio::awaitable<std::map<std::string, std::string>> roster();
+    /// RFC 6121 §2.3 + §3.1: adds a contact and asks for their presence.
+    asio::awaitable<Result<void, ClientError>> add_contact(const Jid& contact);
     /// The account's connected resources that are available, with their IM-NG flag.
     asio::awaitable<std::vector<Device>> devices();
     asio::awaitable<void> close();

@@ -184,6 +184,46 @@ asio::awaitable<Result<void, ClientError>> Client::run_for(Duration d)
     co_return Result<void, ClientError>{};
 }
 
+asio::awaitable<std::map<std::string, std::string>> Client::roster()
+{
+    std::map<std::string, std::string> out;
+    if (!connected()) {
+        co_return out;
+    }
+    auto q = reply_to(xml::Element("iq", ns_str(ns::client)), "get");
+    q.set_attr("id", next_id());
+    q.add_child("query", ns_str(ns::roster));
+    const auto answer = co_await request(std::move(q), Duration(10000));
+    const auto* query =
+        answer && answer->attr("type") == "result" ? answer->child("query", ns::roster) : nullptr;
+    for (const auto& item : query ? query->nodes() : std::vector<xml::Element>{}) {
+        if (item.is("item", ns::roster)) {
+            const auto sub = item.attr("subscription");
+            out[std::string(item.attr("jid"))] = sub.empty() ? "none" : std::string(sub);
+        }
+    }
+    co_return out;
+}
+
+asio::awaitable<Result<void, ClientError>> Client::add_contact(const Jid& contact)
+{
+    auto q = reply_to(xml::Element("iq", ns_str(ns::client)), "set");
+    q.set_attr("id", next_id());
+    q.add_child("query", ns_str(ns::roster))
+        .add_child("item", ns_str(ns::roster))
+        .set_attr("jid", contact.bare_str());
+    const auto answer = co_await request(std::move(q), Duration(10000));
+    if (!answer || answer->attr("type") != "result") {
+        co_return unexpected(
+            ClientError{ErrorKind::protocol, "the server refused the roster item"});
+    }
+    xml::Element p("presence", ns_str(ns::client));
+    p.set_attr("to", contact.bare_str()).set_attr("type", "subscribe");
+    conn_->send(p);
+    co_await conn_->wait_acked(Duration(5000));
+    co_return Result<void, ClientError>{};
+}
+
 asio::awaitable<std::vector<Device>> Client::devices()
 {
     std::vector<Device> out;

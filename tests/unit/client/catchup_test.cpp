@@ -116,7 +116,7 @@ TEST(CatchUp, EveryInterleavingOfLiveAndPagesStoresEachMessageOnceInArchiveOrder
                     for (auto ev : order) {
                         if (ev == Ev::live) {
                             const auto& m = live[li++];
-                            archived = std::max(archived, std::stoi(m.stanza_id) - 100);
+                            archived = std::max(archived, std::stoi(m.stanza_id.substr(2)) - 100);
                             store.apply(c.on_live(m), archived);
                         } else {
                             auto& page = pages[pi++];
