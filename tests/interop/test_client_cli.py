@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """chorus-client on the command line: clear errors (wrong password, unknown host, bad JID,
 untrusted certificate, no profile) with exit codes and --json, never a stack trace; login
-over direct TLS (XEP-0368) with SCRAM-SHA-256-PLUS; roster add/list; send to a full JID
+over direct TLS (XEP-0368) with SCRAM-SHA-256-PLUS; --no-imng says it falls back; roster; send to a full JID
 still goes to the bare JID (ROUTING.md "Client side")."""
 import json
 import os
@@ -54,6 +54,10 @@ async def main():
             info = json.loads(r.stdout)
             assert info["mode"] == "imng" and info["mechanism"] == "SCRAM-SHA-256-PLUS", info
             assert "pinned" in r.stderr, r.stderr
+            r = cli(os.path.join(tmp, "legacy"), "login", "juliet@localhost/legacy", *common,
+                    "--trust-on-first-use", "--no-imng", "--json", password="pw")
+            assert r.returncode == 0 and json.loads(r.stdout)["mode"] == "fallback", r
+            assert "IM-NG is switched off in this profile" in r.stderr, r.stderr
             r = cli(p, "send", "not a jid", "x")
             assert r.returncode == 2, r
             r = cli(p, "roster", "--add", "romeo@localhost", "--json")
