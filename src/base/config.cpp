@@ -100,10 +100,15 @@ struct Section {
     std::string_view name;
     std::span<const Option> options;
 };
-// clang-format off: one section a line, so each helper's addition is its own line
+// One section a line, so each addition is its own line.
+// clang-format off
 const Section sections[] = {
-    {"c2s", c2s_options},       {"sm", sm_options},           {"tls", tls_options},
-    {"limits", limits_options}, {"offline", offline_options}, {"storage", storage_options},
+    {"c2s", c2s_options},
+    {"sm", sm_options},
+    {"tls", tls_options},
+    {"limits", limits_options},
+    {"offline", offline_options},
+    {"storage", storage_options},
     {"s2s", s2s_options},
 };
 // clang-format on
