@@ -68,7 +68,8 @@ asio::awaitable<void> S2sOutgoing::run()
                                                      "): " + cec.message()));
         co_return;
     }
-    spdlog::debug("s2s {} -> {}: connected to {}", local_, remote_, endpoint.address().to_string());
+    note_peer_address();
+    spdlog::debug("s2s {} -> {}: connected to {}", local_, remote_, address());
     header_sent_ = true;
     send_raw(header(local_, remote_, {}, true));
     co_await read_loop();

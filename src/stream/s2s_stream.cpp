@@ -61,8 +61,13 @@ S2sStream::S2sStream(Server& server, S2sManager& manager, tcp::socket socket, bo
       initiating_(initiating),
       deadline_(server.io())
 {
+    note_peer_address();
+}
+
+void S2sStream::note_peer_address()
+{
     boost::system::error_code ec;
-    const auto peer = socket_.remote_endpoint(ec);
+    const auto peer = lowest_layer().remote_endpoint(ec);
     if (!ec) {
         address_ = peer.address().to_string() + ":" + std::to_string(peer.port());
     }
@@ -100,8 +105,10 @@ std::string S2sStream::header(std::string_view from, std::string_view to, std::s
 
 void S2sStream::send_stanza(const xml::Element& stanza)
 {
+    // Routed stanzas are in jabber:client: written as the stream's default namespace, they
+    // are read as jabber:server by the peer (RFC 6120 §4.8.3), with no xmlns to rewrite.
     std::string bytes;
-    xml::serialize(stanza, bytes, ns::server);
+    xml::serialize(stanza, bytes, ns::client);
     send_raw(std::move(bytes));
 }
 

@@ -74,6 +74,8 @@ protected:
     /// What the peer failed to do in time (the deadline fired).
     virtual void on_deadline() { fail({StreamCondition::connection_timeout, {}}); }
     tcp::socket& lowest_layer();
+    /// Remembers the peer's address:port for logs and listings (once connected).
+    void note_peer_address();
 
     Server& server_;
     S2sManager& manager_;
