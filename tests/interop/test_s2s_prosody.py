@@ -3,8 +3,8 @@
 
 The script re-runs itself in private network and mount namespaces (dns_stub.netns_reexec):
 loopback only, and an /etc/resolv.conf naming a DNS stub that serves the SRV records of
-both test domains, so Prosody resolves chorus.test like any domain while the machine's
-resolver and ports stay untouched. chorusd reaches prosody.test by a static route.
+both test domains, so Prosody resolves chorus.interop like any domain while the machine's
+resolver and ports stay untouched. chorusd reaches prosody.interop by a static route.
 Prosody runs as the user prosody (it refuses root) with its own config and data dir,
 dialback over STARTTLS with self-signed certificates (s2s_secure_auth = false).
 
@@ -34,7 +34,8 @@ import harness  # noqa: E402 (after the namespace switch: its temp dirs are ordi
 from test_s2s import (SID, Watch, body_of, device, enable_imng, message,  # noqa: E402
                       presence, send)
 
-CHORUS, PROSODY = "chorus.test", "prosody.test"
+# Not .test or .localhost: resolvers answer those names themselves (RFC 6761).
+CHORUS, PROSODY = "chorus.interop", "prosody.interop"
 ALICE = f"alice@{CHORUS}"
 ROMEO = f"romeo@{PROSODY}"
 
