@@ -201,7 +201,7 @@ const LoadRow load_rows[] = {
     {"UnknownTopLevelKey", "thread = 2", "unknown option 'thread'"},
     {"UnknownKeyInTable", "[limits]\nmax_stanza_byte = 20000",
      "unknown option 'limits.max_stanza_byte'"},
-    {"UnknownTable", "[s2s]\nport = 5269", "unknown option 's2s'"},
+    {"UnknownTable", "[federation]\nport = 5269", "unknown option 'federation'"},
     {"NestedTable", "[limits.extra]\nx = 1", "unknown option 'limits.extra'"},
     {"UnknownKeyHasLine", "threads = 2\n\nbogus = 1", "chorus.toml:3: unknown option 'bogus'"},
     {"IntAsString", "threads = \"4\"", "threads: expected an integer"},
