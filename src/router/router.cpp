@@ -137,8 +137,10 @@ std::int64_t Router::message_from_session(Session& sender, xml::Element msg, con
     }
     const std::int64_t sender_entry = ref ? ref->seq() : 0;
     std::int64_t wait_for = sender_entry;
-    if (remote) {  // ROUTING.md O1/O2 hold whatever the remote server does with it
-        route_remote(msg, to, &sender);
+    if (remote) {
+        // ROUTING.md O1/O2 hold whatever the remote server does with it, and the remote
+        // copy leaves once the sender's archive has it, behind earlier held messages.
+        gate_.watch({.last_id = sender_entry, .message = std::move(msg), .remote = true});
     } else if (!to.node().empty()) {
         wait_for = deliver_message(to, std::move(msg), std::move(bytes), sender_entry);
     } else if (sender_entry) {  // a message to the server itself: nothing handles it
@@ -270,7 +272,7 @@ std::int64_t Router::deliver_message(const Jid& to, xml::Element msg, std::strin
 
 void Router::on_settled(router::PendingMessage& p, bool committed)
 {
-    if (committed && !p.offline) {
+    if (committed && !p.offline && !p.remote) {
         return;  // the common case: its copies have left; nothing to parse
     }
     auto& msg = p.message;
@@ -298,6 +300,9 @@ void Router::on_settled(router::PendingMessage& p, bool committed)
     }
     if (!to) {
         return;
+    }
+    if (p.remote) {
+        return route_remote(msg, *to, nullptr);
     }
     // Nobody could take it when it was routed; a session may have come since (its offline
     // queue already read), so the inbound rules are asked again. It carries its stanza-id.
