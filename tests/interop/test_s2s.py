@@ -5,7 +5,8 @@ a.localhost and b.localhost run on 127.0.0.1 with static routes to each other an
 self-signed certificates (s2s.require_valid_certs off). alice has two IM-NG devices on A,
 bob a legacy client on B. Subscriptions and presence cross both ways, chats go both ways
 (ROUTING.md R1 and R5 for bob's, O1 for alice's: reflected to both of her devices and
-archived once), and a message to B while B is down comes back as an error.
+archived once), IQs cross the link both ways, and a message to B while B is down comes
+back as an error.
 """
 import asyncio
 import sys
@@ -150,6 +151,17 @@ async def main():
         async for m in phone["xep_0313"].iterate(rsm={"max": 20}):
             bodies.append(m["mam_result"]["forwarded"]["stanza"]["body"])
         assert bodies == ["r1 from b", "r5 from b", "o1 from a"], bodies
+
+        # IQs across the link: a ping and disco#info of the remote server (XEP-0199,
+        # XEP-0030), and a ping from bob to alice's phone, answered by her client.
+        ping = phone.make_iq_get(ito="b.localhost")
+        ping.append(ET.Element("{urn:xmpp:ping}ping"))
+        assert (await ping.send(timeout=10))["type"] == "result"
+        info = await phone["xep_0030"].get_info("b.localhost", timeout=10)
+        assert "urn:xmpp:ping" in info["disco_info"]["features"], info
+        ping = bob.make_iq_get(ito=f"{ALICE}/phone")
+        ping.append(ET.Element("{urn:xmpp:ping}ping"))
+        assert (await ping.send(timeout=10))["type"] == "result"
 
         # B goes away: the link closes, a new one cannot connect, the message bounces.
         await bob.close()
