@@ -298,6 +298,9 @@ private_key = "{self.key}"
 [limits]
 max_stanza_bytes = 1048576
 max_connections_per_ip = 0
+
+[s2s]
+enabled = false               # like the peers here: no federation listener
 """)
             if self.args.chorus_config_extra:
                 with open(self.args.chorus_config_extra) as extra:

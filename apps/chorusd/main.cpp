@@ -10,8 +10,10 @@
 
 #include "base/config.h"
 #include "net/listener.h"
+#include "net/s2s_listener.h"
 #include "net/tls.h"
 #include "server/server.h"
+#include "stream/s2s_manager.h"
 
 namespace {
 
@@ -50,6 +52,29 @@ int serve(chorus::Config config, const std::string& ready_file)
             return 1;
         }
     }
+    // Federation (RFC 6120 §13): the s2s listener and the links it and the router use.
+    chorus::net::S2sTls s2s_tls;
+    std::unique_ptr<chorus::stream::S2sManager> s2s;
+    std::unique_ptr<chorus::net::S2sListener> s2s_listener;
+    if (config.s2s_enabled) {
+        auto made = chorus::net::make_s2s_tls(config);
+        if (!made) {
+            std::cerr << "chorusd: " << made.error() << "\n";
+            return 1;
+        }
+        s2s_tls = std::move(*made);
+        s2s =
+            std::make_unique<chorus::stream::S2sManager>(server, *s2s_tls.server, *s2s_tls.client);
+        s2s_listener = std::make_unique<chorus::net::S2sListener>(server, *s2s);
+        if (auto r = s2s_listener->open(config.s2s_bind_address, config.s2s_port); !r) {
+            std::cerr << "chorusd: " << r.error() << "\n";
+            return 1;
+        }
+        s2s_listener->start();
+        server.set_remote(s2s.get());
+        spdlog::info("chorusd federating on {}:{}", config.s2s_bind_address, s2s_listener->port());
+    }
+    const int s2s_port = s2s_listener ? s2s_listener->port() : 0;
     const int c2s_port = listeners[0]->port();
     const int tls_port = listeners.size() > 1 ? listeners[1]->port() : 0;
     spdlog::info("chorusd serving {} on {}:{} (STARTTLS){}", fmt::join(config.domains, ", "),
@@ -57,7 +82,8 @@ int serve(chorus::Config config, const std::string& ready_file)
                  tls_port ? fmt::format(" and :{} (direct TLS)", tls_port) : "");
     if (!ready_file.empty()) {  // tests read the ports chosen for port 0 from here
         std::ofstream(ready_file + ".tmp")
-            << "{\"c2s\": " << c2s_port << ", \"direct_tls\": " << tls_port << "}\n";
+            << "{\"c2s\": " << c2s_port << ", \"direct_tls\": " << tls_port
+            << ", \"s2s\": " << s2s_port << "}\n";
         std::rename((ready_file + ".tmp").c_str(), ready_file.c_str());
     }
 
@@ -89,6 +115,10 @@ int serve(chorus::Config config, const std::string& ready_file)
         for (auto& l : listeners) {
             l->stop();
         }
+        if (s2s) {
+            s2s_listener->stop();
+            s2s->close_all();
+        }
         connections.close_all({chorus::StreamCondition::system_shutdown, "The server is stopping"});
         // Sessions get a moment to flush their last bytes, then the loop ends.
         deadline.expires_after(std::chrono::seconds(3));
@@ -108,6 +138,7 @@ int serve(chorus::Config config, const std::string& ready_file)
         poll_closed();
     });
     io.run();
+    server.set_remote(nullptr);
     spdlog::info("chorusd stopped");
     return 0;
 }

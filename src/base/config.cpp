@@ -83,10 +83,26 @@ const Option storage_options[] = {
     {"durability", [](Config& c) -> Target { return &c.storage_durability; }},
 };
 
+const Option s2s_options[] = {
+    {"enabled", [](Config& c) -> Target { return &c.s2s_enabled; }},
+    {"bind", [](Config& c) -> Target { return &c.s2s_bind_address; }},
+    {"port", [](Config& c) -> Target { return &c.s2s_port; }},
+    {"require_valid_certs", [](Config& c) -> Target { return &c.s2s_require_valid_certs; }},
+    {"require_tls", [](Config& c) -> Target { return &c.s2s_require_tls; }},
+    {"routes", [](Config& c) -> Target { return &c.s2s_routes; }},
+    {"dialback_secret", [](Config& c) -> Target { return &c.s2s_dialback_secret; }},
+    {"connect_timeout", [](Config& c) -> Target { return &c.s2s_connect_timeout_s; }},
+    {"max_queue", [](Config& c) -> Target { return &c.s2s_max_queue; }},
+    {"idle_timeout", [](Config& c) -> Target { return &c.s2s_idle_timeout_s; }},
+    {"max_incoming", [](Config& c) -> Target { return &c.s2s_max_incoming; }},
+};
+
 struct Section {
     std::string_view name;
     std::span<const Option> options;
 };
+// One section a line, so each addition is its own line.
+// clang-format off
 const Section sections[] = {
     {"c2s", c2s_options},
     {"sm", sm_options},
@@ -94,7 +110,9 @@ const Section sections[] = {
     {"limits", limits_options},
     {"offline", offline_options},
     {"storage", storage_options},
+    {"s2s", s2s_options},
 };
+// clang-format on
 
 template <class... F>
 struct Overloaded : F... {
@@ -273,7 +291,41 @@ Result<void, std::string> validate_domains(const std::vector<std::string>& domai
     return {};
 }
 
+Result<void, std::string> validate_s2s_routes(const std::vector<std::string>& routes)
+{
+    for (const std::string& route : routes) {
+        if (!parse_s2s_route(route)) {
+            return unexpected("s2s.routes: '" + route + "' is not 'domain=host:port'");
+        }
+    }
+    return {};
+}
+
 }  // namespace
+
+std::optional<S2sRoute> parse_s2s_route(std::string_view text)
+{
+    const auto eq = text.find('=');
+    const auto colon = text.rfind(':');
+    if (eq == std::string_view::npos || colon == std::string_view::npos || colon < eq) {
+        return std::nullopt;
+    }
+    S2sRoute r{std::string(text.substr(0, eq)), std::string(text.substr(eq + 1, colon - eq - 1)),
+               0};
+    const auto port = text.substr(colon + 1);
+    if (r.domain.empty() || r.host.empty() || port.empty() || port.size() > 5 ||
+        port.find_first_not_of("0123456789") != std::string_view::npos) {
+        return std::nullopt;
+    }
+    r.port = std::stoi(std::string(port));
+    if (r.port < 1 || r.port > 65535) {
+        return std::nullopt;
+    }
+    if (r.host.size() > 2 && r.host.front() == '[' && r.host.back() == ']') {
+        r.host = r.host.substr(1, r.host.size() - 2);  // [::1]:5269
+    }
+    return r;
+}
 
 Result<Config, std::string> load_config(const std::string& path)
 {
@@ -348,6 +400,15 @@ Result<void, std::string> validate_config(const Config& c)
         at_least("limits.max_connections_per_ip", c.limits.max_connections_per_ip, 0),
         at_least("limits.write_high_watermark", c.limits.write_high_watermark, std::size_t{1}),
         at_least("offline.max_age_days", c.offline_max_age_days, 1),
+        is_ip_address(c.s2s_bind_address)
+            ? Result<void, std::string>{}
+            : unexpected("s2s.bind: '" + c.s2s_bind_address + "' is not an IP address"),
+        between("s2s.port", c.s2s_port, 0, 65535),
+        validate_s2s_routes(c.s2s_routes),
+        between("s2s.connect_timeout", c.s2s_connect_timeout_s, 1, 600),
+        between("s2s.max_queue", c.s2s_max_queue, std::size_t{1}, std::size_t{100000}),
+        between("s2s.idle_timeout", c.s2s_idle_timeout_s, 10, 86400),
+        at_least("s2s.max_incoming", c.s2s_max_incoming, 1),
     };
     for (const auto& check : checks) {
         if (!check) {

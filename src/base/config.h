@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -78,7 +80,32 @@ struct Config {
     // Modules not to load, by name (Prosody's modules_disabled): e.g. ["imng"] for a server
     // without XEP-0409, to test clients' fallback. One another module needs stops startup.
     std::vector<std::string> modules_disabled;
+    // Federation (RFC 6120 §13, [s2s]): server-to-server links, authenticated by Server
+    // Dialback (XEP-0220) over STARTTLS.
+    bool s2s_enabled = true;
+    std::string s2s_bind_address = "0.0.0.0";
+    int s2s_port = 5269;
+    // Links are refused unless the peer's certificate is valid for its domain (public CAs):
+    // off only for private deployments and loopback tests with self-signed certificates.
+    bool s2s_require_valid_certs = true;
+    bool s2s_require_tls = true;
+    // "domain=host:port": where a remote domain's server is reached, instead of DNS.
+    std::vector<std::string> s2s_routes;
+    // XEP-0220 §2.4 keys are derived from this; empty: a random secret per process start.
+    std::string s2s_dialback_secret;
+    int s2s_connect_timeout_s = 30;    // connect + TLS + dialback, else bounced
+    std::size_t s2s_max_queue = 1000;  // stanzas waiting per link while it comes up
+    int s2s_idle_timeout_s = 600;      // an outgoing link silent this long is closed
+    int s2s_max_incoming = 500;        // inbound s2s connections
 };
+
+/// One s2s.routes entry: "domain=host:port" (host may be an IP, [v6] or a name).
+struct S2sRoute {
+    std::string domain;
+    std::string host;
+    int port = 0;
+};
+std::optional<S2sRoute> parse_s2s_route(std::string_view text);
 
 /// Reads a TOML file over the defaults; the error names the bad option.
 Result<Config, std::string> load_config(const std::string& path);

@@ -20,6 +20,7 @@ struct PendingMessage {
     xml::Element message{};     // as routed to the recipient, without our stanza-id
     bool offline = false;       // store it offline once committed
     bool archived = false;      // in the recipient's archive (not only the sender's)
+    bool remote = false;        // for a remote domain: handed to s2s once committed
 };
 
 /// Lives on the I/O thread. Archive ids grow in append order and the writer reports them

@@ -50,33 +50,6 @@ void Router::bounce(const xml::Element& stanza, StanzaError error)
     }
 }
 
-void Router::route_remote(const xml::Element& stanza, const Jid& to, Session* sender)
-{
-    if (const auto* component = server_.components().find(to.domain())) {
-        component->handle(stanza);
-        return;
-    }
-    const auto kind = stanza.name() == "message"    ? router::StanzaKind::message
-                      : stanza.name() == "presence" ? router::StanzaKind::presence
-                                                    : router::StanzaKind::iq;
-    const auto answer = router::unroutable_answer(kind, stanza.attr("type"));
-    if (!answer) {
-        spdlog::debug("dropping a {} for {}: no federation", stanza.name(), to.domain());
-        return;
-    }
-    StanzaError error{
-        *answer, ErrorType::cancel, "This server does not federate with " + to.domain(), {}, {}};
-    auto reply = error_reply(stanza, error);
-    if (!reply) {
-        return;
-    }
-    if (sender) {
-        sender->send(*reply);
-    } else {
-        route(std::move(*reply));
-    }
-}
-
 const Jid* Router::parse_to(std::string_view text)
 {
     // Bounded: when full, start again (cheaper than LRU bookkeeping on every stanza).
@@ -122,8 +95,9 @@ std::int64_t Router::message_from_session(Session& sender, xml::Element msg, con
     if (msg.child("stanza-id", ns::sid)) {
         strip_stanza_ids(msg, owner.str());  // XEP-0359 §4: only our archive names ids by us
     }
-    if (!server_.is_local_domain(to.domain())) {
-        route_remote(msg, to, &sender);
+    const bool remote = !server_.is_local_domain(to.domain());
+    if (remote && (server_.components().find(to.domain()) || !server_.remote())) {
+        route_remote(msg, to, &sender);  // a service of ours, or no federation to reach
         return 0;
     }
     const auto& own = server_.sessions().account(owner.str());
@@ -163,7 +137,11 @@ std::int64_t Router::message_from_session(Session& sender, xml::Element msg, con
     }
     const std::int64_t sender_entry = ref ? ref->seq() : 0;
     std::int64_t wait_for = sender_entry;
-    if (!to.node().empty()) {
+    if (remote) {
+        // ROUTING.md O1/O2 hold whatever the remote server does with it, and the remote
+        // copy leaves once the sender's archive has it, behind earlier held messages.
+        gate_.watch({.last_id = sender_entry, .message = std::move(msg), .remote = true});
+    } else if (!to.node().empty()) {
         wait_for = deliver_message(to, std::move(msg), std::move(bytes), sender_entry);
     } else if (sender_entry) {  // a message to the server itself: nothing handles it
         gate_.watch({.last_id = sender_entry, .message = std::move(msg)});  // RFC 6120 §10.3.1
@@ -294,7 +272,7 @@ std::int64_t Router::deliver_message(const Jid& to, xml::Element msg, std::strin
 
 void Router::on_settled(router::PendingMessage& p, bool committed)
 {
-    if (committed && !p.offline) {
+    if (committed && !p.offline && !p.remote) {
         return;  // the common case: its copies have left; nothing to parse
     }
     auto& msg = p.message;
@@ -322,6 +300,9 @@ void Router::on_settled(router::PendingMessage& p, bool committed)
     }
     if (!to) {
         return;
+    }
+    if (p.remote) {
+        return route_remote(msg, *to, nullptr);
     }
     // Nobody could take it when it was routed; a session may have come since (its offline
     // queue already read), so the inbound rules are asked again. It carries its stanza-id.

@@ -15,6 +15,7 @@
 #include "server/hooks.h"
 #include "server/iq_dispatcher.h"
 #include "server/read_gate.h"
+#include "server/remote_routes.h"
 #include "storage/storage.h"
 
 namespace chorus {
@@ -58,6 +59,9 @@ public:
     /// Services on their own domains; not local domains (is_local_domain is false for them).
     Components& components() noexcept { return components_; }
     ReadGate& read_gate() noexcept { return read_gate_; }
+    /// Federation (s2s), when the process runs it; null: remote domains are unreachable.
+    RemoteRoutes* remote() noexcept { return remote_; }
+    void set_remote(RemoteRoutes* remote) noexcept { remote_ = remote; }
     bool is_local_domain(std::string_view domain) const noexcept;
     /// A fresh unique id for server-generated stanzas.
     std::string next_id();
@@ -75,6 +79,7 @@ private:
     DiscoRegistry disco_;
     Components components_;
     ReadGate read_gate_;
+    RemoteRoutes* remote_ = nullptr;
     std::vector<std::unique_ptr<modules::ModuleContext>> modules_;
     std::uint64_t id_counter_ = 0;
 };

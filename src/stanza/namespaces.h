@@ -49,5 +49,7 @@ inline constexpr std::string_view chat_markers = "urn:xmpp:chat-markers:0";     
 inline constexpr std::string_view muc_user = "http://jabber.org/protocol/muc#user";        // 0045
 inline constexpr std::string_view sm = "urn:xmpp:sm:3";                                    // 0198
 inline constexpr std::string_view imng = "urn:xmpp:im-ng:0";                               // 0409
+inline constexpr std::string_view dialback = "jabber:server:dialback";                     // 0220
+inline constexpr std::string_view dialback_feature = "urn:xmpp:features:dialback";         // 0220
 
 }  // namespace chorus::ns

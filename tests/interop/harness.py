@@ -8,7 +8,7 @@ debug log and to keep the temp dirs; a failing Server prints the tail of chorusd
 Server: one chorusd on 127.0.0.1, port 0, a temp data dir and a generated TOML config.
 
     with harness.Server(users={"juliet": "pw"}) as server:        # or `async with`
-        server.c2s_port, server.direct_tls_port, server.domain, server.data_dir
+        server.c2s_port, server.direct_tls_port, server.domain, server.data_dir, server.s2s_port
         server.adduser("romeo", "pw2")                  # chorusctl adduser (password on stdin)
         server.ctl("listusers")                         # any chorusctl command -> CompletedProcess
         server.stop()                                   # SIGTERM, SIGKILL after a timeout -> exit code
@@ -195,6 +195,9 @@ class Server:
             "c2s.bind": "127.0.0.1",
             "c2s.port": 0,
             "c2s.direct_tls_port": free_port() if direct_tls else 0,
+            # federation: a free port, never the machine's 5269 (set s2s.port to choose one)
+            "s2s.bind": "127.0.0.1",
+            "s2s.port": 0,
         }
         settings.update(_flatten(config))
         self.settings = settings
@@ -203,6 +206,7 @@ class Server:
         self.proc = None
         self.c2s_port = None
         self.direct_tls_port = None
+        self.s2s_port = None
         self.returncode = None
         self._log = None
         self._clients = []
@@ -232,6 +236,7 @@ class Server:
             ports = json.load(f)
         self.c2s_port = ports["c2s"]
         self.direct_tls_port = ports.get("direct_tls") or None
+        self.s2s_port = ports.get("s2s") or None
         return self
 
     def stop(self, timeout=None):

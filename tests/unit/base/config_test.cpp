@@ -201,7 +201,7 @@ const LoadRow load_rows[] = {
     {"UnknownTopLevelKey", "thread = 2", "unknown option 'thread'"},
     {"UnknownKeyInTable", "[limits]\nmax_stanza_byte = 20000",
      "unknown option 'limits.max_stanza_byte'"},
-    {"UnknownTable", "[s2s]\nport = 5269", "unknown option 's2s'"},
+    {"UnknownTable", "[federation]\nport = 5269", "unknown option 'federation'"},
     {"NestedTable", "[limits.extra]\nx = 1", "unknown option 'limits.extra'"},
     {"UnknownKeyHasLine", "threads = 2\n\nbogus = 1", "chorus.toml:3: unknown option 'bogus'"},
     {"IntAsString", "threads = \"4\"", "threads: expected an integer"},
@@ -308,9 +308,31 @@ const ValidateRow validate_rows[] = {
     {"OfflineAge", [](Config& c) { c.offline_max_age_days = 0; },
      "offline.max_age_days: must be at least 1"},
     {"EmptyDataDir", [](Config& c) { c.data_dir.clear(); }, "data_dir: must not be empty"},
+    {"S2sRoute", [](Config& c) { c.s2s_routes = {"b.example=127.0.0.2:5270"}; }, nullptr},
+    {"S2sRouteWithoutPort", [](Config& c) { c.s2s_routes = {"b.example=127.0.0.2"}; },
+     "s2s.routes: 'b.example=127.0.0.2' is not 'domain=host:port'"},
+    {"S2sBind", [](Config& c) { c.s2s_bind_address = "any"; }, "s2s.bind: 'any'"},
+    {"S2sQueue", [](Config& c) { c.s2s_max_queue = 0; }, "s2s.max_queue: must be between"},
 };
 
 class ValidateConfig : public testing::TestWithParam<ValidateRow> {};
+
+TEST(S2sRoute, ParsesDomainHostAndPort)
+{
+    auto r = parse_s2s_route("b.example=10.0.0.2:5269");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->domain, "b.example");
+    EXPECT_EQ(r->host, "10.0.0.2");
+    EXPECT_EQ(r->port, 5269);
+    auto v6 = parse_s2s_route("c.example=[::1]:5270");
+    ASSERT_TRUE(v6);
+    EXPECT_EQ(v6->host, "::1");
+    EXPECT_EQ(v6->port, 5270);
+    for (const char* bad : {"", "b.example", "=h:1", "b.example=:1", "b.example=h:0",
+                            "b.example=h:70000", "b.example=h:x1", "b.example=h"}) {
+        EXPECT_FALSE(parse_s2s_route(bad)) << bad;
+    }
+}
 
 TEST_P(ValidateConfig, MatchesRow)
 {

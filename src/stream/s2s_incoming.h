@@ -1,0 +1,34 @@
+// S2sIncoming: a stream another server opened to us (RFC 6120 §4, receiving side of
+// XEP-0220): STARTTLS, dialback results it asks us to check, dialback verifications it asks
+// us (the authoritative server) to answer, then stanzas from the pairs it proved.
+#pragma once
+
+#include "stream/s2s_rules.h"
+#include "stream/s2s_stream.h"
+
+namespace chorus::stream {
+
+class S2sIncoming final : public S2sStream {
+public:
+    S2sIncoming(Server& server, S2sManager& manager, tcp::socket socket);
+    void start();
+    const AuthenticatedPairs& pairs() const noexcept { return pairs_; }
+
+private:
+    void on_stream_open(const xml::Element& header) override;
+    void on_stanza(xml::Element stanza) override;
+    void on_stream_close() override;
+    void on_tls_ready() override {}
+    void on_closed() override;
+    void on_deadline() override;
+
+    void send_features();
+    void handle_result(const xml::Element& result);
+    void handle_verify(const xml::Element& verify);
+    void handle_stanza(xml::Element stanza);
+
+    AuthenticatedPairs pairs_;
+    bool version_1_ = false;
+};
+
+}  // namespace chorus::stream

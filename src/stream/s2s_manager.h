@@ -1,0 +1,84 @@
+// S2sManager: the server's federation (RFC 6120 §10.4, §13): one outgoing link per
+// (local, remote) domain pair with the stanzas waiting for it, the incoming streams, and
+// dialback verification between them (XEP-0220).
+#pragma once
+
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/config.h"
+#include "server/remote_routes.h"
+#include "stanza/stanza_error.h"
+#include "stream/s2s_incoming.h"
+#include "stream/s2s_outgoing.h"
+
+namespace chorus::stream {
+
+/// One line of `chorusctl s2s`.
+struct S2sLinkInfo {
+    std::string direction;  // "out" or "in"
+    std::string local, remote, address;
+    bool authenticated = false;
+    std::size_t queued = 0;
+};
+
+class S2sManager final : public RemoteRoutes {
+public:
+    S2sManager(Server& server, boost::asio::ssl::context& server_tls,
+               boost::asio::ssl::context& client_tls);
+    ~S2sManager() override;
+
+    // RemoteRoutes
+    void send(const xml::Element& stanza, const Jid& to) override;
+
+    /// A connection accepted on the s2s listener (refused past s2s.max_incoming).
+    void accept(boost::asio::ip::tcp::socket socket);
+    /// A stanza from an authenticated pair, checked and in jabber:client.
+    void inbound(xml::Element stanza);
+    /// Asks remote's authoritative server about a key it sent us on stream `id`.
+    void verify(const std::string& local, const std::string& remote, std::string id,
+                std::string key, VerifyCallback done);
+
+    void link_ready(S2sOutgoing& link);
+    void link_closed(S2sOutgoing& link);
+    void incoming_closed(S2sIncoming& stream);
+    /// Closes every link (the server is stopping).
+    void close_all();
+    std::vector<S2sLinkInfo> links() const;
+
+    /// A domain of this server or of one of its components (we answer for its keys).
+    bool hosts(std::string_view domain) const;
+    const std::string& secret() const noexcept { return secret_; }
+    std::optional<S2sRoute> route_for(std::string_view domain) const;
+    boost::asio::ssl::context& server_tls() noexcept { return server_tls_; }
+    boost::asio::ssl::context& client_tls() noexcept { return client_tls_; }
+
+private:
+    struct Link {
+        std::shared_ptr<S2sOutgoing> stream;
+        std::deque<xml::Element> queue;  // waiting for the link to authenticate
+    };
+    using Pair = std::pair<std::string, std::string>;  // (local, remote)
+    Link& link_for(const std::string& local, const std::string& remote);
+    /// Answers a stanza that cannot reach its remote recipient (never an error).
+    void bounce(const xml::Element& stanza, const StanzaError& why);
+    void sweep();
+
+    Server& server_;
+    boost::asio::ssl::context& server_tls_;
+    boost::asio::ssl::context& client_tls_;
+    std::string secret_;
+    std::map<std::string, S2sRoute, std::less<>> routes_;
+    std::map<Pair, Link> links_;
+    std::vector<std::shared_ptr<S2sIncoming>> incoming_;
+    boost::asio::steady_timer sweeper_;
+    bool stopping_ = false;
+};
+
+}  // namespace chorus::stream

@@ -1,0 +1,112 @@
+"""dns_stub: a tiny authoritative DNS responder for federation tests (RFC 1035, RFC 2782).
+
+Run inside a private network and mount namespace (see netns_reexec) whose /etc/resolv.conf
+names 127.0.0.1, so a real peer (Prosody) finds our test domains without touching the
+machine's own resolver:
+
+    stub = dns_stub.DnsStub({"chorus.test": 5270})   # _xmpp-server._tcp SRV -> 127.0.0.1:5270
+    stub.start(); ...; stub.stop()
+
+Every other name gets NXDOMAIN at once, so a resolver never waits for a timeout.
+"""
+import os
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+
+SRV_PREFIX = "_xmpp-server._tcp."
+TYPE_A, TYPE_SRV = 1, 33
+
+
+def _name(data, offset):
+    labels = []
+    while offset < len(data):
+        n = data[offset]
+        offset += 1
+        if n == 0:
+            break
+        labels.append(data[offset:offset + n].decode("ascii", "replace"))
+        offset += n
+    return ".".join(labels).lower(), offset
+
+
+def _encode(name):
+    out = b""
+    for label in name.split("."):
+        out += bytes([len(label)]) + label.encode("ascii")
+    return out + b"\0"
+
+
+class DnsStub:
+    def __init__(self, servers, address="127.0.0.1"):
+        self.servers = {d.lower(): port for d, port in servers.items()}  # domain -> s2s port
+        self.address = address
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((address, 53))
+        self.sock.settimeout(0.2)
+        self.running = False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def start(self):
+        self.running = True
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.running = False
+        self.thread.join(timeout=2)
+        self.sock.close()
+
+    def _serve(self):
+        while self.running:
+            try:
+                data, peer = self.sock.recvfrom(512)
+            except socket.timeout:
+                continue
+            except OSError:
+                break
+            try:
+                self.sock.sendto(self.answer(data), peer)
+            except (IndexError, struct.error, OSError):
+                continue
+
+    def answer(self, query):
+        qid, _flags, qdcount = struct.unpack(">HHH", query[:6])
+        name, end = _name(query, 12)
+        qtype, _qclass = struct.unpack(">HH", query[end:end + 4])
+        question = query[12:end + 4]
+        answers = []
+        known = name in self.servers or (name.startswith(SRV_PREFIX)
+                                         and name[len(SRV_PREFIX):] in self.servers)
+        if qtype == TYPE_SRV and name.startswith(SRV_PREFIX) and known:
+            domain = name[len(SRV_PREFIX):]
+            rdata = struct.pack(">HHH", 0, 0, self.servers[domain]) + _encode(domain)
+            answers.append(struct.pack(">HHHIH", 0xC00C, TYPE_SRV, 1, 60, len(rdata)) + rdata)
+        elif qtype == TYPE_A and name in self.servers:
+            rdata = socket.inet_aton(self.address)
+            answers.append(struct.pack(">HHHIH", 0xC00C, TYPE_A, 1, 60, len(rdata)) + rdata)
+        rcode = 0 if known else 3  # NXDOMAIN for names we do not serve
+        flags = 0x8400 | rcode  # response, authoritative
+        header = struct.pack(">HHHHHH", qid, flags, min(qdcount, 1), len(answers), 0, 0)
+        return header + question + b"".join(answers)
+
+
+def netns_reexec():
+    """Runs this script again in private network and mount namespaces (loopback up, its
+    own /etc/resolv.conf naming 127.0.0.1), unless it already runs in them. Returns only
+    inside them."""
+    if os.environ.get("CHORUS_TEST_NETNS") == "1":
+        subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+        fd, path = tempfile.mkstemp(prefix="chorus-resolv-")
+        with os.fdopen(fd, "w") as f:
+            f.write("nameserver 127.0.0.1\n")
+        os.chmod(path, 0o644)
+        subprocess.run(["mount", "--bind", path, "/etc/resolv.conf"], check=True)
+        return
+    env = dict(os.environ, CHORUS_TEST_NETNS="1")
+    done = subprocess.run(["unshare", "--mount", "--net", "--", sys.executable, *sys.argv],
+                          env=env)
+    sys.exit(done.returncode)
