@@ -2,6 +2,7 @@
 #include "server/server.h"
 
 #include <fmt/format.h>
+#include <algorithm>
 
 #include "base/encoding.h"
 #include "modules/all_modules.h"
@@ -18,6 +19,21 @@ std::string DiscoRegistry::caps_ver() const
     for (const auto& f : server_features) {
         s += f;
         s += '<';
+    }
+    // Then each extended form by FORM_TYPE, its fields by var, their values sorted.
+    for (const auto& [form_type, fields] : server_forms) {
+        s += form_type;
+        s += '<';
+        for (const auto& [var, values] : fields) {
+            s += var;
+            s += '<';
+            auto sorted = values;
+            std::sort(sorted.begin(), sorted.end());
+            for (const auto& v : sorted) {
+                s += v;
+                s += '<';
+            }
+        }
     }
     return base64_encode(sha1(s));
 }
@@ -64,6 +80,9 @@ bool Server::is_local_domain(std::string_view domain) const noexcept
     return false;
 }
 
-std::string Server::next_id() { return fmt::format("chorus-{:x}", ++id_counter_); }
+std::string Server::next_id()
+{
+    return fmt::format("chorus-{:x}", ++id_counter_);
+}
 
 }  // namespace chorus

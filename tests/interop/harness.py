@@ -9,6 +9,7 @@ Server: one chorusd on 127.0.0.1, port 0, a temp data dir and a generated TOML c
 
     with harness.Server(users={"juliet": "pw"}) as server:        # or `async with`
         server.c2s_port, server.direct_tls_port, server.domain, server.data_dir
+        server.http_port, server.https_port             # the HTTP listener (issue 16)
         server.adduser("romeo", "pw2")                  # chorusctl adduser (password on stdin)
         server.ctl("listusers")                         # any chorusctl command -> CompletedProcess
         server.stop()                                   # SIGTERM, SIGKILL after a timeout -> exit code
@@ -195,6 +196,10 @@ class Server:
             "c2s.bind": "127.0.0.1",
             "c2s.port": 0,
             "c2s.direct_tls_port": free_port() if direct_tls else 0,
+            # issue 16: the HTTP listener on a free port, HTTPS off (Server(config=...)
+            # with "http.tls_port": free_port() turns it on)
+            "http.port": 0,
+            "http.tls_port": 0,
         }
         settings.update(_flatten(config))
         self.settings = settings
@@ -232,6 +237,8 @@ class Server:
             ports = json.load(f)
         self.c2s_port = ports["c2s"]
         self.direct_tls_port = ports.get("direct_tls") or None
+        self.http_port = ports.get("http") or None  # issue 16
+        self.https_port = ports.get("https") or None
         return self
 
     def stop(self, timeout=None):
