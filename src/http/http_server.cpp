@@ -198,6 +198,8 @@ asio::awaitable<void> HttpServer::accept_loop(tcp::acceptor& acceptor, bool tls)
             continue;
         }
         Peer peer{address.to_string(), address.is_loopback(), tls};
+        // Small writes (stanzas over WebSocket) must not wait for Nagle and delayed ACKs.
+        socket.set_option(tcp::no_delay(true), peer_ec);
         auto limits = server_.config().limits;
         limits.max_connections_per_ip = server_.config().http.max_connections_per_ip;
         const int limit = stream::connection_limit_for(address, limits);
