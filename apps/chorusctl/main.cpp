@@ -7,6 +7,7 @@
 
 #include "base/config.h"
 #include "commands.h"
+#include "stats.h"
 #include "storage/storage.h"
 
 namespace {
@@ -60,6 +61,9 @@ int main(int argc, char** argv)
     deluser->add_option("jid", jid, "account as user@domain")->required();
     auto* listusers = app.add_subcommand("listusers", "list accounts, one JID a line");
     listusers->add_option("domain", domain, "only this domain (default: all configured)");
+    std::string metrics_url;
+    auto* stats = app.add_subcommand("stats", "print the running server's counters (/metrics)");
+    stats->add_option("--url", metrics_url, "default: http://<http.bind>:<http.port>/metrics");
 
     try {
         app.parse(argc, argv);
@@ -71,6 +75,9 @@ int main(int argc, char** argv)
     auto config = effective_config(config_path, data_dir);
     if (!config) {
         return ctl::exit_failure;
+    }
+    if (stats->parsed()) {  // asks the running server; opens no storage
+        return ctl::stats(*config, metrics_url);
     }
     auto opened = storage::open_storage(*config);
     if (!opened) {

@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "base/config.h"
+#include "http/http_server.h"
 #include "net/listener.h"
 #include "net/s2s_listener.h"
 #include "net/tls.h"
@@ -75,6 +76,32 @@ int serve(chorus::Config config, const std::string& ready_file)
         spdlog::info("chorusd federating on {}:{}", config.s2s_bind_address, s2s_listener->port());
     }
     const int s2s_port = s2s_listener ? s2s_listener->port() : 0;
+    // Issue 16: the HTTP listener (WebSocket, host-meta, upload, metrics).
+    std::unique_ptr<chorus::http::HttpServer> http;
+    if (config.http.enabled) {
+        http = std::make_unique<chorus::http::HttpServer>(server, connections, **tls);
+        if (auto r = http->open(); !r) {
+            std::cerr << "chorusd: " << r.error() << "\n";
+            return 1;
+        }
+        http->start();
+        // Upload links name this URL: http.external_url, else the listener itself (HTTPS
+        // when on, with the first domain; plain HTTP at its address when on loopback).
+        std::string url = config.http.external_url;
+        if (url.empty() && http->tls_port()) {
+            url = fmt::format("https://{}:{}", config.domains.front(), http->tls_port());
+        } else if (url.empty()) {
+            const bool loopback = config.http.bind.starts_with("127.") || config.http.bind == "::1";
+            url = fmt::format("http://{}:{}", loopback ? config.http.bind : config.domains.front(),
+                              http->port());
+        }
+        while (url.ends_with('/')) {
+            url.pop_back();
+        }
+        server.set_http_url(std::move(url));
+        spdlog::info("HTTP on {}:{}{}", config.http.bind, http->port(),
+                     http->tls_port() ? fmt::format(" and :{} (HTTPS)", http->tls_port()) : "");
+    }
     const int c2s_port = listeners[0]->port();
     const int tls_port = listeners.size() > 1 ? listeners[1]->port() : 0;
     spdlog::info("chorusd serving {} on {}:{} (STARTTLS){}", fmt::join(config.domains, ", "),
@@ -83,7 +110,8 @@ int serve(chorus::Config config, const std::string& ready_file)
     if (!ready_file.empty()) {  // tests read the ports chosen for port 0 from here
         std::ofstream(ready_file + ".tmp")
             << "{\"c2s\": " << c2s_port << ", \"direct_tls\": " << tls_port
-            << ", \"s2s\": " << s2s_port << "}\n";
+            << ", \"s2s\": " << s2s_port << ", \"http\": " << (http ? http->port() : 0)
+            << ", \"https\": " << (http ? http->tls_port() : 0) << "}\n";
         std::rename((ready_file + ".tmp").c_str(), ready_file.c_str());
     }
 
@@ -118,6 +146,9 @@ int serve(chorus::Config config, const std::string& ready_file)
         if (s2s) {
             s2s_listener->stop();
             s2s->close_all();
+        }
+        if (http) {
+            http->stop();
         }
         connections.close_all({chorus::StreamCondition::system_shutdown, "The server is stopping"});
         // Sessions get a moment to flush their last bytes, then the loop ends.

@@ -96,6 +96,47 @@ const Option s2s_options[] = {
     {"idle_timeout", [](Config& c) -> Target { return &c.s2s_idle_timeout_s; }},
     {"max_incoming", [](Config& c) -> Target { return &c.s2s_max_incoming; }},
 };
+// Issue 16: the web face.
+const Option http_options[] = {
+    {"enabled", [](Config& c) -> Target { return &c.http.enabled; }},
+    {"bind", [](Config& c) -> Target { return &c.http.bind; }},
+    {"port", [](Config& c) -> Target { return &c.http.port; }},
+    {"tls_port", [](Config& c) -> Target { return &c.http.tls_port; }},
+    {"max_header_bytes", [](Config& c) -> Target { return &c.http.max_header_bytes; }},
+    {"max_body_bytes", [](Config& c) -> Target { return &c.http.max_body_bytes; }},
+    {"request_timeout", [](Config& c) -> Target { return &c.http.request_timeout_s; }},
+    {"idle_timeout", [](Config& c) -> Target { return &c.http.idle_timeout_s; }},
+    {"max_connections_per_ip", [](Config& c) -> Target { return &c.http.max_connections_per_ip; }},
+    {"consider_websocket_secure",
+     [](Config& c) -> Target { return &c.http.consider_websocket_secure; }},
+    {"websocket_ping_interval",
+     [](Config& c) -> Target { return &c.http.websocket_ping_interval_s; }},
+    {"external_url", [](Config& c) -> Target { return &c.http.external_url; }},
+    {"metrics", [](Config& c) -> Target { return &c.http.metrics; }},
+    {"metrics_remote", [](Config& c) -> Target { return &c.http.metrics_remote; }},
+};
+const Option upload_options[] = {
+    {"enabled", [](Config& c) -> Target { return &c.upload.enabled; }},
+    {"max_file_size", [](Config& c) -> Target { return &c.upload.max_file_size; }},
+    {"quota_per_user", [](Config& c) -> Target { return &c.upload.quota_per_user; }},
+    {"expire_after_days", [](Config& c) -> Target { return &c.upload.expire_after_days; }},
+    {"slot_timeout", [](Config& c) -> Target { return &c.upload.slot_timeout_s; }},
+    {"secret", [](Config& c) -> Target { return &c.upload.secret; }},
+};
+const Option contact_options[] = {
+    {"abuse", [](Config& c) -> Target { return &c.contact.abuse; }},
+    {"admin", [](Config& c) -> Target { return &c.contact.admin; }},
+    {"feedback", [](Config& c) -> Target { return &c.contact.feedback; }},
+    {"sales", [](Config& c) -> Target { return &c.contact.sales; }},
+    {"security", [](Config& c) -> Target { return &c.contact.security; }},
+    {"support", [](Config& c) -> Target { return &c.contact.support; }},
+};
+const Option external_services_options[] = {
+    {"stun", [](Config& c) -> Target { return &c.external_services.stun; }},
+    {"turn", [](Config& c) -> Target { return &c.external_services.turn; }},
+    {"turn_secret", [](Config& c) -> Target { return &c.external_services.turn_secret; }},
+    {"turn_ttl", [](Config& c) -> Target { return &c.external_services.turn_ttl_s; }},
+};
 
 struct Section {
     std::string_view name;
@@ -111,6 +152,10 @@ const Section sections[] = {
     {"offline", offline_options},
     {"storage", storage_options},
     {"s2s", s2s_options},
+    {"http", http_options},
+    {"upload", upload_options},
+    {"contact", contact_options},
+    {"external_services", external_services_options},
 };
 // clang-format on
 
@@ -301,6 +346,45 @@ Result<void, std::string> validate_s2s_routes(const std::vector<std::string>& ro
     return {};
 }
 
+// Issue 16: [http], [upload], [external_services].
+Result<void, std::string> validate_web(const Config& c)
+{
+    const Result<void, std::string> checks[] = {
+        is_ip_address(c.http.bind)
+            ? Result<void, std::string>{}
+            : unexpected("http.bind: '" + c.http.bind + "' is not an IP address"),
+        between("http.port", c.http.port, 0, 65535),
+        between("http.tls_port", c.http.tls_port, 0, 65535),
+        c.http.port != 0 && c.http.port == c.http.tls_port
+            ? unexpected(std::string("http.tls_port: must differ from http.port"))
+            : Result<void, std::string>{},
+        between("http.max_header_bytes", c.http.max_header_bytes, std::size_t{1024},
+                std::size_t{1024 * 1024}),
+        between("http.max_body_bytes", c.http.max_body_bytes, std::size_t{1024},
+                std::size_t{64 * 1024 * 1024}),
+        between("http.request_timeout", c.http.request_timeout_s, 1, 3600),
+        between("http.idle_timeout", c.http.idle_timeout_s, 1, 3600),
+        at_least("http.max_connections_per_ip", c.http.max_connections_per_ip, 0),
+        between("http.websocket_ping_interval", c.http.websocket_ping_interval_s, 0, 3600),
+        c.http.external_url.empty() || c.http.external_url.starts_with("http://") ||
+                c.http.external_url.starts_with("https://")
+            ? Result<void, std::string>{}
+            : unexpected(std::string("http.external_url: must start with http:// or https://")),
+        between("upload.max_file_size", c.upload.max_file_size, std::size_t{1},
+                std::size_t{1} << 40),
+        at_least("upload.quota_per_user", c.upload.quota_per_user, c.upload.max_file_size),
+        between("upload.expire_after_days", c.upload.expire_after_days, 1, 3650),
+        between("upload.slot_timeout", c.upload.slot_timeout_s, 10, 86400),
+        between("external_services.turn_ttl", c.external_services.turn_ttl_s, 60, 30 * 86400),
+    };
+    for (const auto& check : checks) {
+        if (!check) {
+            return check;
+        }
+    }
+    return {};
+}
+
 }  // namespace
 
 std::optional<S2sRoute> parse_s2s_route(std::string_view text)
@@ -409,6 +493,7 @@ Result<void, std::string> validate_config(const Config& c)
         between("s2s.max_queue", c.s2s_max_queue, std::size_t{1}, std::size_t{100000}),
         between("s2s.idle_timeout", c.s2s_idle_timeout_s, 10, 86400),
         at_least("s2s.max_incoming", c.s2s_max_incoming, 1),
+        validate_web(c),  // issue 16
     };
     for (const auto& check : checks) {
         if (!check) {

@@ -27,6 +27,49 @@ struct Limits {
     std::size_t write_high_watermark = 1024 * 1024;  // queued bytes before reads pause
 };
 
+// Issue 16: the web face. One HTTP listener serves RFC 7395 WebSocket, XEP-0156 host-meta,
+// XEP-0363 uploads and /metrics.
+struct HttpConfig {
+    bool enabled = true;
+    std::string bind = "127.0.0.1";  // a TLS-terminating reverse proxy usually sits in front
+    int port = 5280;                 // plain HTTP; 0 picks a free port (tests)
+    int tls_port = 5281;             // HTTPS with the c2s certificate; 0 disables
+    std::size_t max_header_bytes = 8 * 1024;
+    std::size_t max_body_bytes = 64 * 1024;  // any request but an upload's PUT
+    int request_timeout_s = 30;              // to receive one request (an upload: per MiB more)
+    int idle_timeout_s = 60;                 // a kept-alive connection with no request
+    int max_connections_per_ip = 32;         // 0: none; limits.exempt_loopback applies
+    // Prosody's consider_websocket_secure: plain-HTTP WebSocket streams count as encrypted
+    // (a TLS proxy in front). A loopback peer's X-Forwarded-Proto: https counts too.
+    bool consider_websocket_secure = false;
+    int websocket_ping_interval_s = 30;  // WebSocket ping after this much silence; 0: none
+    // Base URL clients reach this listener at (upload links, host-meta); empty:
+    // http://<domain>:<port>.
+    std::string external_url;
+    bool metrics = true;
+    bool metrics_remote = false;  // /metrics answers non-loopback peers too
+};
+
+struct UploadConfig {  // XEP-0363 on upload.<domain>
+    bool enabled = true;
+    std::size_t max_file_size = 10 * 1024 * 1024;
+    std::size_t quota_per_user = 100 * 1024 * 1024;  // bytes stored per account
+    int expire_after_days = 7;
+    int slot_timeout_s = 300;  // a PUT URL is valid this long
+    std::string secret;        // HMAC key; empty: generated once in data_dir/upload/secret
+};
+
+struct ContactConfig {  // XEP-0157 addresses (mailto:, xmpp:, https:)
+    std::vector<std::string> abuse, admin, feedback, sales, security, support;
+};
+
+struct ExternalServicesConfig {     // XEP-0215
+    std::vector<std::string> stun;  // "host:port"
+    std::vector<std::string> turn;  // "host:port"
+    std::string turn_secret;        // shared with coturn's static-auth-secret (REST API)
+    int turn_ttl_s = 86400;
+};
+
 struct Config {
     std::vector<std::string> domains = {"localhost"};
     std::string data_dir = "data";
@@ -97,6 +140,11 @@ struct Config {
     std::size_t s2s_max_queue = 1000;  // stanzas waiting per link while it comes up
     int s2s_idle_timeout_s = 600;      // an outgoing link silent this long is closed
     int s2s_max_incoming = 500;        // inbound s2s connections
+    // Issue 16: the web face.
+    HttpConfig http;
+    UploadConfig upload;
+    ContactConfig contact;
+    ExternalServicesConfig external_services;
 };
 
 /// One s2s.routes entry: "domain=host:port" (host may be an IP, [v6] or a name).

@@ -1,7 +1,9 @@
 // Base64/hex/SHA-1/random on OpenSSL.
 #include "base/encoding.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
@@ -72,10 +74,39 @@ std::string sha1(std::string_view data)
     return out;
 }
 
+namespace {
+std::string hmac(const EVP_MD* md, std::string_view key, std::string_view data)
+{
+    std::string out(EVP_MAX_MD_SIZE, '\0');
+    unsigned int n = 0;
+    CHORUS_CHECK(HMAC(md, key.data(), static_cast<int>(key.size()),
+                      reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+                      reinterpret_cast<unsigned char*>(out.data()), &n) != nullptr);
+    out.resize(n);
+    return out;
+}
+}  // namespace
+
+std::string hmac_sha256(std::string_view key, std::string_view data)
+{
+    return hmac(EVP_sha256(), key, data);
+}
+
+std::string hmac_sha1(std::string_view key, std::string_view data)
+{
+    return hmac(EVP_sha1(), key, data);
+}
+
+bool equal_constant_time(std::string_view a, std::string_view b) noexcept
+{
+    return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
 std::string random_bytes(std::size_t n)
 {
     std::string out(n, '\0');
-    CHORUS_CHECK(RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) == 1);
+    CHORUS_CHECK(RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) ==
+                 1);
     return out;
 }
 

@@ -13,6 +13,11 @@ std::optional<std::string> base64_decode(std::string_view in);
 std::string hex_encode(std::string_view in);
 /// SHA-1 digest (raw bytes) of data.
 std::string sha1(std::string_view data);
+/// HMAC-SHA-256 / HMAC-SHA-1 (raw bytes) of data under key (upload URLs, TURN credentials).
+std::string hmac_sha256(std::string_view key, std::string_view data);
+std::string hmac_sha1(std::string_view key, std::string_view data);
+/// Constant-time comparison (signatures).
+bool equal_constant_time(std::string_view a, std::string_view b) noexcept;
 /// Random bytes from the OS CSPRNG.
 std::string random_bytes(std::size_t n);
 

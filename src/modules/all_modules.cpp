@@ -3,8 +3,10 @@
 
 #include "modules/blocking/blocking.h"
 #include "modules/carbons/carbons.h"
+#include "modules/contact/contact.h"
 #include "modules/csi/csi.h"
 #include "modules/disco/disco.h"
+#include "modules/extdisco/extdisco.h"
 #include "modules/imng/imng.h"
 #include "modules/last/last.h"
 #include "modules/mam/mam.h"
@@ -14,6 +16,7 @@
 #include "modules/register/register.h"
 #include "modules/roster/roster.h"
 #include "modules/session/session.h"
+#include "modules/upload/upload.h"
 #include "modules/vcard/vcard.h"
 #include "modules/version/version.h"
 
@@ -22,21 +25,11 @@ namespace chorus::modules {
 std::vector<ModuleSpec> all_modules()
 {
     return {
-        disco::spec(),
-        ping::spec(),
-        session::spec(),
-        register_::spec(),
-        version::spec(),
-        mam::spec(),
-        carbons::spec(),
-        imng::spec(),
-        roster::spec(),
-        presence::spec(),
-        blocking::spec(),
-        offline::spec(),
-        vcard::spec(),
-        last::spec(),
-        csi::spec(),
+        disco::spec(),    ping::spec(),     session::spec(), register_::spec(), version::spec(),
+        mam::spec(),      carbons::spec(),  imng::spec(),    roster::spec(),    presence::spec(),
+        blocking::spec(), offline::spec(),  vcard::spec(),   last::spec(),      csi::spec(),
+        upload::spec(),  // issue 16
+        contact::spec(),  extdisco::spec(),
     };
 }
 

@@ -43,4 +43,13 @@ void ModuleContext::serve_domain(std::string domain, Component component)
     undo_.push_back([this, domain] { server_.components().remove(domain); });
 }
 
+void ModuleContext::serve_http(std::string prefix, HttpRoute route)
+{
+    if (!server_.http_routes().add(prefix, std::move(route))) {
+        error_ = fmt::format("module {}: the HTTP path {} is already served", name_, prefix);
+        return;
+    }
+    undo_.push_back([this, prefix] { server_.http_routes().remove(prefix); });
+}
+
 }  // namespace chorus::modules

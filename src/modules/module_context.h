@@ -42,6 +42,9 @@ public:
     /// Serves a component domain (server/components.h); a domain served twice or equal to
     /// a local domain stops startup.
     void serve_domain(std::string domain, Component component);
+    /// Serves HTTP requests whose path starts with prefix on the HTTP listener (issue 16);
+    /// a prefix served twice stops startup.
+    void serve_http(std::string prefix, HttpRoute route);
     /// Runs fn when the module unloads (for state the module keeps outside the server).
     void on_unload(std::function<void()> fn) { undo_.push_back(std::move(fn)); }
     bool failed() const noexcept { return !error_.empty(); }

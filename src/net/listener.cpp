@@ -84,8 +84,8 @@ asio::awaitable<void> Listener::accept_loop()
             spdlog::info("refusing a connection from {}: limits.max_connections_per_ip", address);
             continue;  // closing the socket is the refusal; nothing was said yet
         }
-        std::make_shared<stream::C2sSession>(server_, connections_, std::move(socket), tls_,
-                                             direct_tls_, std::move(address))
+        std::make_shared<stream::TcpC2sSession>(server_, connections_, std::move(socket), tls_,
+                                                direct_tls_, std::move(address))
             ->start();
     }
 }

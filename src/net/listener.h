@@ -7,7 +7,7 @@
 #include <string>
 
 #include "base/result.h"
-#include "stream/c2s_session.h"
+#include "stream/tcp_c2s_session.h"
 
 namespace chorus {
 class Server;

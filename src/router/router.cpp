@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "base/check.h"
+#include "base/metrics.h"
 #include "router/delivery_rules.h"
 #include "server/server.h"
 #include "stanza/message_facts.h"
@@ -112,6 +113,7 @@ std::int64_t Router::message_from_session(Session& sender, xml::Element msg, con
         .carbons_eligible = facts.carbons_eligible,
     };
     const auto plan = router::plan_outbound(in, sender, own);
+    ++metrics().outbound_rows[static_cast<std::size_t>(plan.rule)];  // issue 16
     std::string bytes = serialize_stanza(msg);
     std::optional<ArchiveRef> ref;
     if (plan.archive && server_.hooks().archive) {
@@ -230,6 +232,8 @@ std::int64_t Router::deliver_message(const Jid& to, xml::Element msg, std::strin
         return sender_entry;
     }
     const auto plan = plan_for(to, msg, facts);
+    ++metrics().inbound_rows[static_cast<std::size_t>(plan.rule)];  // issue 16
+    metrics().fanout_copies += plan.deliveries.size();
     if (plan.bounce) {
         bounce(msg, StanzaError{*plan.bounce, ErrorType::cancel, {}, {}, {}});
         return sender_entry;

@@ -2,6 +2,7 @@
 #include "server/server.h"
 
 #include <fmt/format.h>
+#include <algorithm>
 
 #include <algorithm>
 
@@ -20,6 +21,21 @@ std::string DiscoRegistry::caps_ver() const
     for (const auto& f : server_features) {
         s += f;
         s += '<';
+    }
+    // Then each extended form by FORM_TYPE, its fields by var, their values sorted.
+    for (const auto& [form_type, fields] : server_forms) {
+        s += form_type;
+        s += '<';
+        for (const auto& [var, values] : fields) {
+            s += var;
+            s += '<';
+            auto sorted = values;
+            std::sort(sorted.begin(), sorted.end());
+            for (const auto& v : sorted) {
+                s += v;
+                s += '<';
+            }
+        }
     }
     return base64_encode(sha1(s));
 }

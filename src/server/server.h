@@ -2,6 +2,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -13,6 +14,7 @@
 #include "router/session_table.h"
 #include "server/components.h"
 #include "server/hooks.h"
+#include "server/http_routes.h"
 #include "server/iq_dispatcher.h"
 #include "server/read_gate.h"
 #include "server/remote_routes.h"
@@ -32,6 +34,9 @@ inline constexpr std::string_view caps_node = "https://chorus.im";
 struct DiscoRegistry {
     std::set<std::string> server_features;
     std::set<std::string> account_features;
+    /// XEP-0128 extended information of the server (e.g. XEP-0157 contact addresses):
+    /// FORM_TYPE -> field var -> values.
+    std::map<std::string, std::map<std::string, std::vector<std::string>>> server_forms;
     /// XEP-0115 ver of the server's disco#info.
     std::string caps_ver() const;
 };
@@ -62,6 +67,11 @@ public:
     /// Federation (s2s), when the process runs it; null: remote domains are unreachable.
     RemoteRoutes* remote() noexcept { return remote_; }
     void set_remote(RemoteRoutes* remote) noexcept { remote_ = remote; }
+    /// Issue 16: paths the HTTP listener serves for modules (XEP-0363 upload).
+    HttpRoutes& http_routes() noexcept { return http_routes_; }
+    /// Where clients reach the HTTP listener ("http://127.0.0.1:5280"); set once it listens.
+    const std::string& http_url() const noexcept { return http_url_; }
+    void set_http_url(std::string url) { http_url_ = std::move(url); }
     bool is_local_domain(std::string_view domain) const noexcept;
     /// A fresh unique id for server-generated stanzas.
     std::string next_id();
@@ -80,6 +90,8 @@ private:
     Components components_;
     ReadGate read_gate_;
     RemoteRoutes* remote_ = nullptr;
+    HttpRoutes http_routes_;  // issue 16
+    std::string http_url_;
     std::vector<std::unique_ptr<modules::ModuleContext>> modules_;
     std::uint64_t id_counter_ = 0;
 };

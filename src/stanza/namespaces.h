@@ -51,5 +51,31 @@ inline constexpr std::string_view sm = "urn:xmpp:sm:3";                         
 inline constexpr std::string_view imng = "urn:xmpp:im-ng:0";                               // 0409
 inline constexpr std::string_view dialback = "jabber:server:dialback";                     // 0220
 inline constexpr std::string_view dialback_feature = "urn:xmpp:features:dialback";         // 0220
+inline constexpr std::string_view data_forms = "jabber:x:data";                          // 0004
+inline constexpr std::string_view vcard = "vcard-temp";                                  // 0054
+inline constexpr std::string_view blocking = "urn:xmpp:blocking";                        // 0191
+inline constexpr std::string_view blocking_errors = "urn:xmpp:blocking:errors";          // 0191
+inline constexpr std::string_view delay = "urn:xmpp:delay";                              // 0203
+inline constexpr std::string_view offline = "msgoffline";                                // 0160
+inline constexpr std::string_view carbons = "urn:xmpp:carbons:2";                        // 0280
+inline constexpr std::string_view forward = "urn:xmpp:forward:0";                        // 0297
+inline constexpr std::string_view hints = "urn:xmpp:hints";                              // 0334
+inline constexpr std::string_view mam = "urn:xmpp:mam:2";                                // 0313
+inline constexpr std::string_view mam_extended = "urn:xmpp:mam:2#extended";              // 0313
+inline constexpr std::string_view rsm = "http://jabber.org/protocol/rsm";                // 0059
+inline constexpr std::string_view sid = "urn:xmpp:sid:0";                                // 0359
+inline constexpr std::string_view chatstates = "http://jabber.org/protocol/chatstates";  // 0085
+inline constexpr std::string_view csi = "urn:xmpp:csi:0";                                // 0352
+inline constexpr std::string_view receipts = "urn:xmpp:receipts";                        // 0184
+inline constexpr std::string_view chat_markers = "urn:xmpp:chat-markers:0";              // 0333
+inline constexpr std::string_view muc_user = "http://jabber.org/protocol/muc#user";      // 0045
+inline constexpr std::string_view sm = "urn:xmpp:sm:3";                                  // 0198
+inline constexpr std::string_view imng = "urn:xmpp:im-ng:0";                             // 0409
+// Web face (issue 16)
+inline constexpr std::string_view framing = "urn:ietf:params:xml:ns:xmpp-framing";      // RFC 7395
+inline constexpr std::string_view xrd = "http://docs.oasis-open.org/ns/xri/xrd-1.0";    // 0156
+inline constexpr std::string_view http_upload = "urn:xmpp:http:upload:0";               // 0363
+inline constexpr std::string_view extdisco = "urn:xmpp:extdisco:2";                     // 0215
+inline constexpr std::string_view serverinfo = "http://jabber.org/network/serverinfo";  // 0157
 
 }  // namespace chorus::ns

@@ -1,6 +1,8 @@
 // Stanza error elements and replies (RFC 6120 §8.3).
 #include "stanza/stanza_error.h"
 
+#include "base/metrics.h"
+
 #include "stanza/namespaces.h"
 
 namespace chorus {
@@ -147,6 +149,7 @@ std::optional<xml::Element> error_reply(const xml::Element& stanza, const Stanza
     if (stanza.attr("type") == "error") {
         return std::nullopt;
     }
+    ++metrics().stanza_errors[static_cast<std::size_t>(error.condition)];  // issue 16
     xml::Element reply(stanza.name(), stanza.ns());
     if (auto from = stanza.attr("from"); !from.empty()) {
         reply.set_attr("to", from);

@@ -19,6 +19,12 @@ struct OfflineMessage {
     std::string stanza;         // serialized in jabber:client, with its XEP-0203 <delay/>
 };
 
+/// Every queue at once, for /metrics (issue 16).
+struct OfflineTotals {
+    std::size_t messages = 0;
+    std::size_t accounts = 0;  // with a non-empty queue
+};
+
 /// Offline queues keyed by the owner's bare JID. Quotas are the caller's policy.
 class Offline {
 public:
@@ -39,6 +45,8 @@ public:
                                                      std::int64_t cutoff_us) = 0;
     /// Deletes every account's messages stored before cutoff_us; returns how many.
     virtual Result<std::size_t, StorageError> expire_all(std::int64_t cutoff_us) = 0;
+    /// Messages and non-empty queues over all accounts (issue 16: /metrics).
+    virtual Result<OfflineTotals, StorageError> totals() = 0;
 };
 
 }  // namespace chorus::storage

@@ -69,8 +69,7 @@ void C2sSession::check_timeouts(LivenessClock::time_point now)
         case Liveness::negotiation_timeout:
             spdlog::debug("{}: not bound within c2s.negotiation_timeout", remote_address_);
             if (handshaking_) {  // no stream to put an error on, mid TLS handshake
-                boost::system::error_code ignored;
-                socket_.close(ignored);
+                close_transport(false);
                 return;
             }
             return fail({StreamCondition::connection_timeout, "Not bound in time"});

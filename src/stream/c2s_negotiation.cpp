@@ -4,6 +4,7 @@
 #include <boost/asio/ip/address.hpp>
 
 #include "base/encoding.h"
+#include "base/metrics.h"
 #include "router/router.h"
 #include "server/server.h"
 #include "stanza/namespaces.h"
@@ -39,22 +40,13 @@ bool C2sSession::plaintext_allowed() const
     if (!server_.config().require_tls) {
         return true;
     }
-    boost::system::error_code ec;
-    const auto remote = socket_.remote_endpoint(ec);
-    return server_.config().allow_plaintext_on_loopback && !ec && remote.address().is_loopback();
+    return server_.config().allow_plaintext_on_loopback && peer_is_loopback();
 }
 
 SaslChannel C2sSession::sasl_channel() const
 {
-    SaslChannel ch;
-    ch.tls = tls_ != nullptr;
-    if (tls_) {
-        ch.tls_exporter = tls_->tls_exporter();  // RFC 9266, TLS 1.3 only
-        // RFC 5929 tls-unique: the first Finished message of the handshake. COMPAT: RFC 9266
-        // retires it for TLS 1.3, but clients that know no other binding (slixmpp) still
-        // send it there, and both ends compute the same bytes.
-        ch.tls_unique = tls_->tls_unique();
-    }
+    SaslChannel ch;  // no channel binding: the transport's TLS is not ours to see
+    ch.tls = is_secure();
     return ch;
 }
 
@@ -100,12 +92,12 @@ void C2sSession::send_features()
 {
     std::string f = "<stream:features>";
     if (!authenticated_) {
-        if (!tls_) {
+        if (offers_starttls()) {
             f += "<starttls xmlns='";
             f += ns::tls;
             f += plaintext_allowed() ? "'/>" : "'><required/></starttls>";
         }
-        if (tls_ || plaintext_allowed()) {
+        if (is_secure() || plaintext_allowed()) {
             const auto channel = sasl_channel();
             f += "<mechanisms xmlns='";
             f += ns::sasl;
@@ -119,7 +111,7 @@ void C2sSession::send_features()
             for (const auto& e : extra) {
                 xml::serialize(e, f, ns::client);
             }
-            if (tls_) {  // XEP-0440: which channel bindings the -PLUS mechanisms accept
+            if (!channel.tls_unique.empty()) {  // XEP-0440: the bindings -PLUS accepts
                 f += "<sasl-channel-binding xmlns='urn:xsf:sasl-cb:0'>";
                 if (!channel.tls_exporter.empty()) {
                     f += "<channel-binding type='tls-exporter'/>";
@@ -171,6 +163,9 @@ void C2sSession::on_stanza(xml::Element stanza)
         if (stanza.name() != "message" && stanza.name() != "presence" && stanza.name() != "iq") {
             return fail({StreamCondition::unsupported_stanza_type, {}});
         }
+        ++metrics().stanzas_in[stanza.name() == "message"    ? Metrics::message
+                               : stanza.name() == "presence" ? Metrics::presence
+                                                             : Metrics::iq];
         const auto seq = server_.router().from_session(*this, std::move(stanza));
         if (sm_) {  // XEP-0198 §4: handled, acknowledged once durable
             sm_->received(seq, server_.router().gate().settled());
@@ -183,7 +178,7 @@ void C2sSession::on_stanza(xml::Element stanza)
 void C2sSession::handle_negotiation(xml::Element& stanza)
 {
     if (!authenticated_ && stanza.is("starttls", ns::tls)) {
-        if (tls_) {
+        if (!offers_starttls()) {
             return fail({StreamCondition::policy_violation, "TLS is already on"});
         }
         send_raw(element_text("proceed", ns::tls));
@@ -194,7 +189,7 @@ void C2sSession::handle_negotiation(xml::Element& stanza)
     if (!authenticated_ && stanza.ns() == ns::sasl) {
         return handle_sasl(stanza);
     }
-    const bool secure = tls_ || plaintext_allowed();
+    const bool secure = is_secure() || plaintext_allowed();
     if (!authenticated_ && secure && stanza.is("iq", ns::client) && server_.hooks().preauth_iq) {
         if (auto reply = server_.hooks().preauth_iq(domain_, stanza)) {
             return send(*reply);
@@ -216,7 +211,7 @@ void C2sSession::handle_negotiation(xml::Element& stanza)
 
 void C2sSession::handle_sasl(xml::Element& stanza)
 {
-    if (!tls_ && !plaintext_allowed()) {
+    if (!is_secure() && !plaintext_allowed()) {
         send_raw("<failure xmlns='" + std::string(ns::sasl) + "'><encryption-required/></failure>");
         return fail({StreamCondition::policy_violation, "Use STARTTLS first"});
     }
@@ -241,6 +236,7 @@ void C2sSession::handle_sasl(xml::Element& stanza)
         return;
     }
     if (step.kind == Kind::success) {
+        ++metrics().logins;
         node_ = sasl_->node();
         sasl_.reset();
         authenticated_ = true;
@@ -251,6 +247,9 @@ void C2sSession::handle_sasl(xml::Element& stanza)
         return;
     }
     sasl_.reset();
+    if (step.failure != SaslFailure::aborted) {
+        ++metrics().login_failures;
+    }
     send_raw("<failure xmlns='" + std::string(ns::sasl) + "'><" +
              std::string(sasl_failure_name(step.failure)) + "/></failure>");
     if (step.failure != SaslFailure::aborted &&

@@ -1,4 +1,5 @@
-// C2sSession I/O: the read loop, gather writes, STARTTLS and closing (RFC 6120 §4, §5).
+// C2sSession: feeding the parser, the write queue (CSI, backpressure, cut-off) and closing,
+// whatever the transport (RFC 6120 §4).
 #include "stream/c2s_session.h"
 
 #include <spdlog/spdlog.h>
@@ -9,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "base/metrics.h"
 #include "router/router.h"
 #include "server/server.h"
 #include "stanza/stanza_bytes.h"
@@ -20,9 +22,6 @@ using asio::as_tuple;
 using asio::use_awaitable;
 
 namespace {
-// One read buffer per thread; large, so a busy client's burst is one syscall.
-constexpr std::size_t shared_read_chunk = 64 * 1024;
-
 // After our </stream:stream>, how long the peer has to close its side.
 constexpr auto close_grace = std::chrono::seconds(2);
 std::uint64_t next_session_id = 0;
@@ -38,13 +37,9 @@ xml::ParserLimits parser_limits(const Limits& l)
 }
 }  // namespace
 
-C2sSession::C2sSession(Server& server, ConnectionSet& connections, tcp::socket socket,
-                       asio::ssl::context& tls, bool direct_tls, std::string remote_address)
+C2sSession::C2sSession(Server& server, ConnectionSet& connections, std::string remote_address)
     : server_(server),
       connections_(connections),
-      socket_(std::move(socket)),
-      tls_context_(tls),
-      direct_tls_(direct_tls),
       remote_address_(std::move(remote_address)),
       parser_(*this, parser_limits(server.config().limits)),
       id_(++next_session_id)
@@ -61,80 +56,46 @@ C2sSession::~C2sSession()
     connections_.release(remote_address_);
 }
 
-void C2sSession::start()
+std::string_view C2sSession::state() const noexcept
 {
-    asio::co_spawn(socket_.get_executor(), run(),
-                   [self = shared_from_this()](std::exception_ptr e) {
-                       if (e) {  // a bug: close this session only (STYLE.md "Asio")
-                           try {
-                               std::rethrow_exception(e);
-                           } catch (const std::exception& ex) {
-                               spdlog::error("session {} failed: {}", self->jid_.str(), ex.what());
-                           }
-                           self->finish_close();
-                       }
-                   });
+    if (sm_ && sm_->detached()) {
+        return "detached";
+    }
+    if (closing_) {
+        return "closing";
+    }
+    return bound_ ? "bound" : "negotiating";
 }
 
-C2sSession::ReadResult C2sSession::try_read(std::string_view& data)
+void C2sSession::feed(std::string_view& data)
 {
-    // Reads go to the thread's buffer, so an idle session holds no read buffer at all.
-    // The bytes are parsed before anything else runs.
-    static thread_local std::array<char, shared_read_chunk> shared;
-    std::size_t n = 0;
-    if (tls_) {
-        switch (tls_->read(shared.data(), shared.size(), n)) {
-            case net::TlsConnection::Io::done:
-                data = std::string_view(shared.data(), n);
-                return ReadResult::data;
-            case net::TlsConnection::Io::want_read:
-                return ReadResult::again_read;
-            case net::TlsConnection::Io::want_write:  // a TLS 1.3 key update to answer
-                return ReadResult::again_write;
-            case net::TlsConnection::Io::closed:
-                return ReadResult::end;
-            case net::TlsConnection::Io::failed:
-                spdlog::debug("TLS read from {} failed: {}", remote_address_, tls_->error());
-                return ReadResult::end;
+    read_since_sweep_ = true;
+    while (!data.empty() && !closing_) {
+        data.remove_prefix(parser_.feed(data));
+        if (parser_.error() != xml::ParseError::none) {
+            return;
         }
-    }
-    boost::system::error_code ec;
-    n = socket_.read_some(asio::buffer(shared), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) {
-        return ReadResult::again_read;
-    }
-    if (ec) {
-        return ReadResult::end;  // EOF or reset: the peer left (not a server error)
-    }
-    data = std::string_view(shared.data(), n);
-    return ReadResult::data;
-}
-
-asio::awaitable<bool> C2sSession::read_some(std::string_view& data)
-{
-    auto wait = tcp::socket::wait_read;
-    bool ready = tls_ && tls_->has_pending();
-    for (;;) {
-        if (!ready) {
-            auto [ec] = co_await socket_.async_wait(wait, as_tuple(use_awaitable));
-            if (ec) {
-                co_return false;
+        if (restart_ || starttls_) {  // the parser paused: a new stream follows
+            parser_.reset();
+            restart_ = false;
+            stream_open_ = false;
+            if (starttls_) {
+                return;  // the transport runs the handshake
             }
         }
-        switch (try_read(data)) {
-            case ReadResult::data:
-                co_return true;
-            case ReadResult::end:
-                co_return false;
-            case ReadResult::again_read:
-                wait = tcp::socket::wait_read;
-                break;
-            case ReadResult::again_write:
-                wait = tcp::socket::wait_write;
-                break;
-        }
-        ready = false;
     }
+}
+
+bool C2sSession::pause_reading_if_backlogged()
+{
+    if (closing_ || unsent_bytes() <= server_.config().limits.write_high_watermark) {
+        return false;
+    }
+    read_paused_ = true;  // a peer that does not read stops being read (backpressure)
+    // With no read armed and perhaps no write in flight (only copies held for the
+    // archive), nothing else would keep this session alive until it resumes.
+    paused_self_ = shared_from_this();
+    return true;
 }
 
 void C2sSession::after_feed()
@@ -160,143 +121,11 @@ void C2sSession::after_feed()
     fail({c, parser_.error_text()});
 }
 
-asio::awaitable<void> C2sSession::run()
-{
-    auto self = shared_from_this();
-    boost::system::error_code opt_ec;
-    socket_.set_option(tcp::no_delay(true), opt_ec);
-    socket_.non_blocking(true, opt_ec);
-    if (direct_tls_ && !co_await start_tls()) {
-        co_return finish_close();
-    }
-    const auto watermark = server_.config().limits.write_high_watermark;
-    while (socket_.is_open()) {
-        if (unsent_bytes() > watermark) {
-            co_await drain();  // a peer that does not read stops being read (backpressure)
-        }
-        std::string_view data;
-        if (!co_await read_some(data)) {
-            break;
-        }
-        read_since_sweep_ = true;
-        while (!data.empty() && !closing_) {
-            const auto used = parser_.feed(data);
-            data.remove_prefix(used);
-            if (parser_.error() != xml::ParseError::none) {
-                break;
-            }
-            if (restart_ || starttls_) {
-                parser_.reset();
-                restart_ = false;
-                stream_open_ = false;
-            }
-            if (starttls_) {
-                starttls_ = false;
-                co_await drain();
-                if (!co_await start_tls()) {
-                    co_return finish_close();
-                }
-                data = {};  // RFC 6120 §5.4.3.3: nothing may follow <starttls/> in the clear
-            }
-        }
-        after_feed();
-        if (bound_ && !closing_) {
-            // Negotiation is over (no more STARTTLS or restarts): from here one small
-            // callback per read carries the session instead of this coroutine's frames,
-            // about 1.4 KiB less for every idle session.
-            drained_.reset();
-            arm_read();
-            co_return;
-        }
-    }
-    finish_close();
-}
-
-void C2sSession::arm_read()
-{
-    if (!closing_ && unsent_bytes() > server_.config().limits.write_high_watermark) {
-        read_paused_ = true;  // a peer that does not read stops being read (backpressure)
-        // With no read armed and perhaps no write in flight (only copies held for the
-        // archive), nothing else would keep this session alive until it resumes.
-        paused_self_ = shared_from_this();
-        return;
-    }
-    auto self = shared_from_this();
-    if (!closing_ && !server_.read_gate().is_open()) {
-        server_.read_gate().wait([self = std::move(self)] { self->arm_read(); });
-        return;
-    }
-    if (tls_ && tls_->has_pending()) {
-        asio::post(socket_.get_executor(), [self = std::move(self)] { self->on_readable({}); });
-        return;
-    }
-    socket_.async_wait(
-        tcp::socket::wait_read,
-        [self = std::move(self)](boost::system::error_code ec) { self->on_readable(ec); });
-}
-
-void C2sSession::on_readable(boost::system::error_code ec)
-{
-    if (ec) {
-        return finish_close();
-    }
-    std::string_view data;
-    switch (try_read(data)) {
-        case ReadResult::data:
-            break;
-        case ReadResult::again_read:
-            return arm_read();
-        case ReadResult::again_write:
-            socket_.async_wait(
-                tcp::socket::wait_write,
-                [self = shared_from_this()](boost::system::error_code e) { self->on_readable(e); });
-            return;
-        case ReadResult::end:
-            return finish_close();
-    }
-    read_since_sweep_ = true;
-    while (!data.empty() && !closing_ && parser_.error() == xml::ParseError::none) {
-        data.remove_prefix(parser_.feed(data));
-    }
-    after_feed();
-    arm_read();
-}
-
-asio::awaitable<bool> C2sSession::start_tls()
-{
-    handshaking_ = true;
-    tls_ =
-        std::make_unique<net::TlsConnection>(tls_context_.native_handle(), socket_.native_handle());
-    for (;;) {
-        boost::system::error_code ec;
-        switch (tls_->handshake()) {
-            case net::TlsConnection::Io::done:
-                handshaking_ = false;
-                co_return true;
-            case net::TlsConnection::Io::want_read:
-                std::tie(ec) =
-                    co_await socket_.async_wait(tcp::socket::wait_read, as_tuple(use_awaitable));
-                break;
-            case net::TlsConnection::Io::want_write:
-                std::tie(ec) =
-                    co_await socket_.async_wait(tcp::socket::wait_write, as_tuple(use_awaitable));
-                break;
-            case net::TlsConnection::Io::closed:
-            case net::TlsConnection::Io::failed:
-                spdlog::debug("TLS handshake with {} failed: {}", remote_address_, tls_->error());
-                co_return false;
-        }
-        if (ec) {
-            co_return false;
-        }
-    }
-}
-
 asio::awaitable<void> C2sSession::drain()
 {
     while ((!writing_.empty() || !queue_.empty()) && !write_failed_) {
         if (!drained_) {
-            drained_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
+            drained_ = std::make_unique<asio::steady_timer>(executor());
         }
         drained_->expires_at(asio::steady_timer::time_point::max());
         co_await drained_->async_wait(as_tuple(use_awaitable));
@@ -305,6 +134,7 @@ asio::awaitable<void> C2sSession::drain()
 
 void C2sSession::write_bytes(router::SharedBytes bytes)
 {
+    ++metrics().stanzas_out[stanza_kind(*bytes)];
     if (sm_ && !count_sent(bytes)) {
         return;
     }
@@ -350,7 +180,7 @@ bool C2sSession::enqueue(router::SharedBytes bytes)
     if (writing_.empty()) {
         // Deliveries made while routing one read coalesce into one write: flush after the
         // current handler returns.
-        asio::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
+        asio::post(executor(), [self = shared_from_this()] { self->flush(); });
         writing_.push_back(nullptr);  // marks a flush as scheduled
     }
     return true;
@@ -394,12 +224,10 @@ bool C2sSession::cut_off_if_overflowing()
     // socket ends that write and the read wait, which releases the session). The close
     // is abortive (a reset): otherwise the kernel keeps the unread megabytes of an
     // orphaned socket until its own timeout.
-    auto timer = std::make_shared<asio::steady_timer>(socket_.get_executor(), close_grace);
+    auto timer = std::make_shared<asio::steady_timer>(executor(), close_grace);
     timer->async_wait([weak = weak_from_this(), timer](boost::system::error_code) {
         if (auto self = weak.lock()) {
-            boost::system::error_code ignored;
-            self->socket_.set_option(asio::socket_base::linger(true, 0), ignored);
-            self->socket_.close(ignored);
+            self->close_transport(true);
             self->paused_self_.reset();
         }
     });
@@ -417,7 +245,7 @@ void C2sSession::resume_if_drained()
         unsent_bytes() <= server_.config().limits.write_high_watermark) {
         read_paused_ = false;
         auto self = std::move(paused_self_);
-        arm_read();
+        read_next();
     }
 }
 
@@ -440,55 +268,7 @@ void C2sSession::flush()
     writing_.assign(std::make_move_iterator(queue_.begin()),
                     std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(take)));
     queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
-    if (tls_) {
-        std::size_t gathered = 0;
-        for (std::size_t i = 0; i < take; ++i) {
-            tls_backlog_.append(*writing_[i]);
-            gathered += writing_[i]->size();
-        }
-        return write_tls(gathered);
-    }
-    asio::async_write(socket_, GatherBuffers(writing_),
-                      [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-                          self->on_written(ec, n);
-                      });
-}
-
-void C2sSession::write_tls(std::size_t gathered)
-{
-    // One SSL_write per gather: the stanzas share TLS records, like a gather write shares
-    // a syscall.
-    std::size_t offset = 0;
-    auto io = net::TlsConnection::Io::done;
-    while (offset < tls_backlog_.size()) {
-        std::size_t n = 0;
-        io = tls_->write(tls_backlog_.data() + offset, tls_backlog_.size() - offset, n);
-        if (io != net::TlsConnection::Io::done) {
-            break;
-        }
-        offset += n;
-    }
-    tls_backlog_.erase(0, offset);
-    auto self = shared_from_this();
-    if (tls_backlog_.empty()) {
-        std::string().swap(tls_backlog_);  // an idle session keeps no write buffer
-        asio::post(socket_.get_executor(), [self, gathered] { self->on_written({}, gathered); });
-        return;
-    }
-    if (io == net::TlsConnection::Io::want_write || io == net::TlsConnection::Io::want_read) {
-        const auto wait = io == net::TlsConnection::Io::want_write ? tcp::socket::wait_write
-                                                                   : tcp::socket::wait_read;
-        socket_.async_wait(wait, [self, gathered](boost::system::error_code ec) {
-            if (ec) {
-                return self->on_written(ec, 0);
-            }
-            self->write_tls(gathered);
-        });
-        return;
-    }
-    spdlog::debug("TLS write to {} failed: {}", remote_address_, tls_->error());
-    asio::post(socket_.get_executor(),
-               [self] { self->on_written(asio::error::connection_reset, 0); });
+    write_out(take);
 }
 
 void C2sSession::on_written(boost::system::error_code ec, std::size_t count)
@@ -501,8 +281,7 @@ void C2sSession::on_written(boost::system::error_code ec, std::size_t count)
         if (drained_) {
             drained_->cancel();
         }
-        boost::system::error_code ignored;
-        socket_.close(ignored);
+        close_transport(false);
         if (read_paused_) {  // no read is pending to notice the end
             read_paused_ = false;
             finish_close();
@@ -512,18 +291,18 @@ void C2sSession::on_written(boost::system::error_code ec, std::size_t count)
     flush();
     resume_if_drained();
     if (writing_.empty() && closing_) {
-        if (tls_) {
-            tls_->shutdown();
-        }
-        boost::system::error_code ignored;
-        socket_.shutdown(tcp::socket::shutdown_send, ignored);
-        auto timer = std::make_shared<asio::steady_timer>(socket_.get_executor(), close_grace);
-        timer->async_wait([self = shared_from_this(), timer](boost::system::error_code) {
-            boost::system::error_code ignored2;
-            self->socket_.close(ignored2);
-            self->paused_self_.reset();  // no read is armed to end it
-        });
+        end_output();
+        close_after_grace();
     }
+}
+
+void C2sSession::close_after_grace()
+{
+    auto timer = std::make_shared<asio::steady_timer>(executor(), close_grace);
+    timer->async_wait([self = shared_from_this(), timer](boost::system::error_code) {
+        self->close_transport(false);
+        self->paused_self_.reset();  // no read is armed to end it
+    });
 }
 
 void C2sSession::close_with(std::string serialized_stream_error)
@@ -540,7 +319,7 @@ void C2sSession::close_with(std::string serialized_stream_error)
     closing_ = true;
     // Called from anywhere, even while the router walks this account's sessions: leave the
     // session table after the current handler.
-    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->unbind(); });
+    asio::post(executor(), [self = shared_from_this()] { self->unbind(); });
 }
 
 void C2sSession::unbind()
@@ -556,6 +335,7 @@ void C2sSession::unbind()
 
 void C2sSession::fail(StreamError error)
 {
+    ++metrics().stream_errors[static_cast<std::size_t>(error.condition)];
     close_with(serialize_stream_error(error));
 }
 
@@ -580,8 +360,7 @@ void C2sSession::finish_close()
     unbind();
     closing_ = true;
     if (writing_.empty() || write_failed_) {
-        boost::system::error_code ignored;
-        socket_.close(ignored);
+        close_transport(false);
     }
 }
 

@@ -1,16 +1,16 @@
-// C2sSession: one client connection: socket (+TLS), parser, write queue, and the RFC 6120
-// stream negotiation (STARTTLS §5, SASL §6, resource binding §7) before routing stanzas.
+// C2sSession: one client's XMPP stream, whatever carries it: parser, write queue, the RFC 6120
+// negotiation (SASL §6, resource binding §7), XEP-0198, XEP-0352, liveness and backpressure.
+// The transport (TCP with STARTTLS or direct TLS: TcpC2sSession; RFC 7395 WebSocket:
+// http::WebSocketSession) derives from it and supplies reading, writing and closing.
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "net/tls_connection.h"
 #include "router/session.h"
 #include "stanza/stream_error.h"
 #include "stream/connection_set.h"
@@ -28,60 +28,14 @@ namespace chorus::stream {
 
 class ConnectionSet;
 
-/// The stanzas of one gather write as an Asio buffer sequence, read in place (a session
-/// keeps no array of buffers for it).
-class GatherBuffers {
+class C2sSession : public router::Session,
+                   public xml::StreamHandler,
+                   public std::enable_shared_from_this<C2sSession> {
 public:
-    using Stanzas = std::vector<router::SharedBytes>;
-    class iterator {
-    public:
-        using iterator_category = std::bidirectional_iterator_tag;
-        using value_type = boost::asio::const_buffer;
-        using difference_type = std::ptrdiff_t;
-        using pointer = const value_type*;
-        using reference = value_type;
-
-        iterator() = default;
-        explicit iterator(Stanzas::const_iterator at) : at_(at) {}
-        value_type operator*() const { return boost::asio::buffer(**at_); }
-        iterator& operator++()
-        {
-            ++at_;
-            return *this;
-        }
-        iterator operator++(int) { return iterator(at_++); }
-        iterator& operator--()
-        {
-            --at_;
-            return *this;
-        }
-        iterator operator--(int) { return iterator(at_--); }
-        bool operator==(const iterator& other) const = default;
-
-    private:
-        Stanzas::const_iterator at_;
-    };
-
-    explicit GatherBuffers(const Stanzas& stanzas) : stanzas_(&stanzas) {}
-    iterator begin() const { return iterator(stanzas_->begin()); }
-    iterator end() const { return iterator(stanzas_->end()); }
-
-private:
-    const Stanzas* stanzas_;
-};
-
-class C2sSession final : public router::Session,
-                         public xml::StreamHandler,
-                         public std::enable_shared_from_this<C2sSession> {
-public:
-    using tcp = boost::asio::ip::tcp;
-    /// remote_address: already admitted to `connections` (released on destruction).
-    C2sSession(Server& server, ConnectionSet& connections, tcp::socket socket,
-               boost::asio::ssl::context& tls, bool direct_tls, std::string remote_address);
     ~C2sSession() override;
 
     /// Starts reading; the session keeps itself alive until the connection ends.
-    void start();
+    virtual void start() = 0;
 
     // router::Session
     const Jid& jid() const noexcept override { return jid_; }
@@ -91,42 +45,67 @@ public:
 
     /// Ends the stream with a stream error and closes the connection.
     void fail(StreamError error);
+    /// For /metrics: "tcp", "tls" or "websocket".
+    virtual std::string_view transport() const noexcept = 0;
+    /// For /metrics: "negotiating", "bound", "detached" or "closing".
+    std::string_view state() const noexcept;
     /// Called periodically (c2s_liveness.cpp): a session that read nothing since the last
     /// call frees its parser state until its next bytes arrive (idle sessions are most
     /// sessions), and the connection timeouts are checked. True when the parser was freed.
     bool sweep_idle(LivenessClock::time_point now);
 
 protected:
+    /// remote_address: already admitted to `connections` (released on destruction).
+    C2sSession(Server& server, ConnectionSet& connections, std::string remote_address);
+
     /// A stanza: counted and kept until acked when XEP-0198 is enabled.
     void write_bytes(router::SharedBytes bytes) override;
     /// Stream-level bytes (an <a/>, <resumed/>, re-sent stanzas): never counted.
     void write_control(router::SharedBytes bytes) override;
     void held_changed() override;
 
-private:
+    // What a transport supplies.
+    virtual boost::asio::any_io_executor executor() = 0;
+    /// Writes writing_[0, count) in order, then calls on_written() with their total size
+    /// (or an error).
+    virtual void write_out(std::size_t count) = 0;
+    /// Arms the next read (after backpressure or the read gate let go).
+    virtual void read_next() = 0;
+    /// Closes the connection now; abortive: with a reset, dropping unread data.
+    virtual void close_transport(bool abortive) = 0;
+    /// The stream is over and its last bytes are out: end the transport's output
+    /// (TLS close_notify, TCP FIN, WebSocket close frame); the caller closes after a grace.
+    virtual void end_output() = 0;
+    /// TLS protects the stream (or a TLS-terminating proxy vouched for it).
+    virtual bool is_secure() const = 0;
+    virtual bool peer_is_loopback() const = 0;
+    /// STARTTLS can be offered (a TCP stream without TLS yet).
+    virtual bool offers_starttls() const { return false; }
+    virtual SaslChannel sasl_channel() const;
+
+    // For transports.
+    /// Parses bytes read from the peer; false when the read loop must stop feeding (a
+    /// restart or STARTTLS paused the parser, or the stream failed).
+    void feed(std::string_view& data);
+    /// After feeding a read: frees the parser of a finished stream, answers a parse error.
+    void after_feed();
+    /// Backpressure: true (and the session kept alive) when unsent bytes are over the
+    /// watermark; resume_if_drained() calls read_next() later.
+    bool pause_reading_if_backlogged();
+    /// Queued bytes have all been written (negotiation waits for <proceed/> this way).
+    boost::asio::awaitable<void> drain();
+    void on_written(boost::system::error_code ec, std::size_t count);
+    void finish_close();
+    /// Closes the transport after close_grace, so a peer gets its last bytes.
+    void close_after_grace();
+
     // xml::StreamHandler
     void on_stream_open(const xml::Element& header) override;
     void on_stanza(xml::Element stanza) override;
     void on_stream_close() override;
 
-    enum class ReadResult { data, again_read, again_write, end };
-    /// Reads what the socket has without waiting; data views the thread's read buffer.
-    ReadResult try_read(std::string_view& data);
-    /// Until the stream is negotiated: STARTTLS, SASL and restarts read in a coroutine.
-    boost::asio::awaitable<void> run();
-    /// Reads what is there; data views bytes valid until the next suspension.
-    boost::asio::awaitable<bool> read_some(std::string_view& data);
-    /// Once bound: each read is a callback that parses what came and waits again.
-    void arm_read();
-    void on_readable(boost::system::error_code ec);
-    /// After feeding a read: frees the parser of a finished stream, answers a parse error.
-    void after_feed();
-    boost::asio::awaitable<void> drain();
-    boost::asio::awaitable<bool> start_tls();
+private:
     void flush();
-    /// Encrypts and sends tls_backlog_; completes the write when all of it is out.
-    void write_tls(std::size_t gathered);
-    void on_written(boost::system::error_code ec, std::size_t count);
     void send_raw(std::string text);
     /// A stanza onto the wire queue, unless CSI holds it (after what CSI held).
     void queue_stanza(router::SharedBytes bytes);
@@ -135,26 +114,27 @@ private:
     bool enqueue(router::SharedBytes bytes);
     /// XEP-0352 <active/> and <inactive/> (nonzas of a bound stream).
     void handle_csi(const xml::Element& nonza);
-    /// Bytes routed to this client and not yet written: queued and held for the archive.
-    std::size_t unsent_bytes() const noexcept { return queued_bytes_ + held_bytes(); }
     /// Past overflow_factor times the watermark of queued bytes, a client that does not
     /// read is cut off.
     bool cut_off_if_overflowing();
     /// Reading resumes once the unsent data is back under the watermark.
     void resume_if_drained();
-    void finish_close();
     /// Carries out check_liveness() at a sweep visit.
     void check_timeouts(LivenessClock::time_point now);
     /// Leaves the session table (once), running the session_closed hooks.
     void unbind();
 
+protected:
+    /// Bytes routed to this client and not yet written: queued and held for the archive.
+    std::size_t unsent_bytes() const noexcept { return queued_bytes_ + held_bytes(); }
+
+private:
     // negotiation (c2s_negotiation.cpp)
     void send_features();
     void handle_negotiation(xml::Element& stanza);
     void handle_sasl(xml::Element& stanza);
     void handle_bind(xml::Element& iq);
     bool plaintext_allowed() const;
-    SaslChannel sasl_channel() const;
 
     // XEP-0198 stream management (c2s_stream_management.cpp)
     void handle_sm_unbound(xml::Element& element);
@@ -178,12 +158,9 @@ private:
     /// At the idle sweep: a detached session expires, an attached one may be asked for acks.
     void sweep_sm(LivenessClock::time_point now);
 
+protected:
     Server& server_;
     ConnectionSet& connections_;
-    tcp::socket socket_;
-    boost::asio::ssl::context& tls_context_;
-    std::unique_ptr<net::TlsConnection> tls_;
-    bool direct_tls_;
     std::string remote_address_;
     xml::StreamParser parser_;
 
@@ -194,7 +171,6 @@ private:
     std::vector<router::SharedBytes> writing_;  // in the current gather write
     std::size_t queued_bytes_ = 0;
     bool write_failed_ = false;
-    std::string tls_backlog_;  // the part of a TLS write the socket did not take yet
     std::unique_ptr<boost::asio::steady_timer> drained_;  // only while negotiating
 
     // stream state

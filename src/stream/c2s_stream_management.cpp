@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 
 #include "base/encoding.h"
+#include "base/metrics.h"
 #include "router/router.h"
 #include "server/server.h"
 #include "stanza/namespaces.h"
@@ -86,6 +87,7 @@ void C2sSession::enable_sm(const xml::Element& enable)
     // id only has to be unique, not secret.
     sm_ = std::make_unique<StreamManagement>(resume ? hex_encode(random_bytes(8)) : std::string(),
                                              resume);
+    ++metrics().sm_enabled;
     std::string out = "<enabled xmlns='";
     out += ns::sm;
     out += '\'';
@@ -133,7 +135,7 @@ bool C2sSession::count_sent(const router::SharedBytes& bytes)
         if (sm_->detached()) {  // treated like expiry: its stanzas are re-routed
             if (!closing_) {
                 closing_ = true;
-                asio::post(socket_.get_executor(), [self = shared_from_this()] { self->unbind(); });
+                asio::post(executor(), [self = shared_from_this()] { self->unbind(); });
             }
         } else {
             fail({StreamCondition::resource_constraint, "Too many unacknowledged stanzas"});
@@ -164,8 +166,7 @@ void C2sSession::detach()
     write_failed_ = true;  // nothing is written any more: what was queued is unacked
     queue_.clear();
     queued_bytes_ = 0;
-    boost::system::error_code ignored;
-    socket_.close(ignored);
+    close_transport(false);
     parser_.discard();
 }
 
@@ -180,7 +181,7 @@ void C2sSession::end_sm()
         server_.router().redeliver_unacked(*this, unacked);
     }
     if (sm->keepalive) {  // released after the caller is done with this session
-        asio::post(socket_.get_executor(), [keep = std::move(sm->keepalive)] {});
+        asio::post(executor(), [keep = std::move(sm->keepalive)] {});
     }
 }
 
@@ -194,11 +195,13 @@ void C2sSession::resume(const xml::Element& element)
     }
     if (!old || !old->sm_ || old->closing_ || old == this) {
         // XEP-0198 §5: unknown, or expired and gone: <item-not-found/>.
+        ++metrics().sm_resume_failed;
         return sm_failed("item-not-found");
     }
     if (!old->sm_->acked(*h, LivenessClock::now())) {
         return close_with(handled_count_too_high(*h, old->sm_->sent_count()));
     }
+    ++metrics().sm_resumed;
     take_over(*old);
 }
 

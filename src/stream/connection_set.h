@@ -34,6 +34,7 @@ public:
     bool admit(const std::string& address, int limit);
     void release(const std::string& address);
     std::size_t size() const noexcept { return sessions_.size(); }
+    const std::vector<C2sSession*>& sessions() const noexcept { return sessions_; }
     /// Closes every connection with the given stream error.
     void close_all(StreamError error);
     /// Visits the next slice of sessions (C2sSession::sweep_idle: parsers of idle sessions,

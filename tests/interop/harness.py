@@ -9,6 +9,7 @@ Server: one chorusd on 127.0.0.1, port 0, a temp data dir and a generated TOML c
 
     with harness.Server(users={"juliet": "pw"}) as server:        # or `async with`
         server.c2s_port, server.direct_tls_port, server.domain, server.data_dir, server.s2s_port
+        server.http_port, server.https_port             # the HTTP listener (issue 16)
         server.adduser("romeo", "pw2")                  # chorusctl adduser (password on stdin)
         server.ctl("listusers")                         # any chorusctl command -> CompletedProcess
         server.stop()                                   # SIGTERM, SIGKILL after a timeout -> exit code
@@ -198,6 +199,10 @@ class Server:
             # federation: a free port, never the machine's 5269 (set s2s.port to choose one)
             "s2s.bind": "127.0.0.1",
             "s2s.port": 0,
+            # issue 16: the HTTP listener on a free port, HTTPS off (Server(config=...)
+            # with "http.tls_port": free_port() turns it on)
+            "http.port": 0,
+            "http.tls_port": 0,
         }
         settings.update(_flatten(config))
         self.settings = settings
@@ -237,6 +242,8 @@ class Server:
         self.c2s_port = ports["c2s"]
         self.direct_tls_port = ports.get("direct_tls") or None
         self.s2s_port = ports.get("s2s") or None
+        self.http_port = ports.get("http") or None  # issue 16
+        self.https_port = ports.get("https") or None
         return self
 
     def stop(self, timeout=None):

@@ -31,7 +31,20 @@ IqResult server_info(IqRequest& r)
     if (!node.empty() && node != std::string(caps_node) + "#" + r.server().disco().caps_ver()) {
         return StanzaError::item_not_found();
     }
-    return IqResult::with(info(r.server().disco().server_features, "server", "im", "Chorus", node));
+    auto q = info(r.server().disco().server_features, "server", "im", "Chorus", node);
+    for (const auto& [form_type, fields] : r.server().disco().server_forms) {  // XEP-0128
+        auto& x = q.add_child("x", std::string(ns::data_forms)).set_attr("type", "result");
+        auto& type = x.add_child("field", std::string(ns::data_forms));
+        type.set_attr("var", "FORM_TYPE").set_attr("type", "hidden");
+        type.add_child("value", std::string(ns::data_forms)).add_text(form_type);
+        for (const auto& [var, values] : fields) {
+            auto& field = x.add_child("field", std::string(ns::data_forms)).set_attr("var", var);
+            for (const auto& v : values) {
+                field.add_child("value", std::string(ns::data_forms)).add_text(v);
+            }
+        }
+    }
+    return IqResult::with(std::move(q));
 }
 
 IqResult account_info(IqRequest& r)

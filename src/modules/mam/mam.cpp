@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "base/clock.h"
+#include "base/metrics.h"
 #include "modules/mam/mam_query.h"
 #include "modules/module_context.h"
 #include "router/router.h"
@@ -39,6 +40,7 @@ struct State {
     std::uint32_t appends_since_check = 0;
     bool holding_reads = false;
     bool commit_posted = false;
+    std::chrono::steady_clock::time_point first_append;  // of the pending group (metrics)
     storage::Roster* roster = nullptr;
     std::int64_t last_id = 0;
     const Clock* clock = nullptr;
@@ -74,6 +76,7 @@ void commit_now(State& st, Server& server)
     while (auto report = st.archive->commit()) {
         server.router().gate().settle(report->through_id, report->committed);
     }
+    metrics().archive_commit.observe(std::chrono::steady_clock::now() - st.first_append);
 }
 
 // Once per turn of the event loop: posted at the first append, it runs after the handlers
@@ -84,6 +87,7 @@ void schedule_commit(const std::shared_ptr<State>& st, Server& server)
         return;
     }
     st->commit_posted = true;
+    st->first_append = std::chrono::steady_clock::now();
     boost::asio::post(server.io(), [weak = std::weak_ptr<State>(st), &server] {
         if (auto st = weak.lock(); st && st->archive) {
             commit_now(*st, server);
@@ -309,72 +313,72 @@ IqResult metadata(State& st, IqRequest& r)
 
 ModuleSpec spec()
 {
-    return {
-        .name = "mam",
-        .xeps = {{313, "1.1.1"}, {359, "0.7.0"}, {59, "1.0"}},
-        .depends = {"disco"},
-        .attach = [](ModuleContext& ctx) {
-            auto& server = ctx.server();
-            auto st = std::make_shared<State>();
-            st->archive = &server.storage().archive();
-            st->roster = &server.storage().roster();
-            st->last_id = st->archive->max_id();
-            st->clock = &server.clock();
-            const auto& d = server.config().mam_default;
-            st->server_default = d == "never"    ? storage::ArchiveDefault::never
-                                 : d == "roster" ? storage::ArchiveDefault::roster
-                                                 : storage::ArchiveDefault::always;
-            st->backlog_timer = std::make_unique<boost::asio::steady_timer>(server.io());
-            ctx.on_unload([st, &gate = server.read_gate()] {
-                st->backlog_timer.reset();
-                if (st->holding_reads) {
-                    st->holding_reads = false;
-                    gate.release();
-                }
-                // Everything appended is committed and reported before the module goes, as
-                // when it owned the archive; the archive itself stays with the Storage.
-                st->archive->flush();
-                st->archive = nullptr;
-            });
-            for (auto where : {Disco::server, Disco::account}) {
-                ctx.add_feature(ns::mam, where);
-                ctx.add_feature(ns::mam_extended, where);
-                ctx.add_feature(ns::sid, where);
-            }
-            ctx.provide(
-                &Hooks::archive,
-                [st, &server, &gate = server.read_gate()](
-                    const Jid& owner, std::string_view with, std::string_view bytes, bool outgoing,
-                    bool reaches_imng) -> std::optional<ArchiveRef> {
-                    if (!wanted(*st, owner, with, reaches_imng)) {
-                        return std::nullopt;
+    return {.name = "mam",
+            .xeps = {{313, "1.1.1"}, {359, "0.7.0"}, {59, "1.0"}},
+            .depends = {"disco"},
+            .attach = [](ModuleContext& ctx) {
+                auto& server = ctx.server();
+                auto st = std::make_shared<State>();
+                st->archive = &server.storage().archive();
+                st->roster = &server.storage().roster();
+                st->last_id = st->archive->max_id();
+                st->clock = &server.clock();
+                const auto& d = server.config().mam_default;
+                st->server_default = d == "never"    ? storage::ArchiveDefault::never
+                                     : d == "roster" ? storage::ArchiveDefault::roster
+                                                     : storage::ArchiveDefault::always;
+                st->backlog_timer = std::make_unique<boost::asio::steady_timer>(server.io());
+                ctx.on_unload([st, &gate = server.read_gate()] {
+                    st->backlog_timer.reset();
+                    if (st->holding_reads) {
+                        st->holding_reads = false;
+                        gate.release();
                     }
-                    const auto id = st->next_id();
-                    st->archive->append({id, owner.str(), with, st->now_us(), outgoing, bytes});
-                    schedule_commit(st, server);
-                    check_backlog(st, gate);
-                    ArchiveIdChars chars;
-                    return ArchiveRef(format_archive_id(id, chars), id);
+                    // Everything appended is committed and reported before the module goes, as
+                    // when it owned the archive; the archive itself stays with the Storage.
+                    st->archive->flush();
+                    st->archive = nullptr;
                 });
-            // The account's queued messages reach the archive before it is deleted with
-            // the rest of its data; its preferences must not outlive it in memory.
-            ctx.hook(&Hooks::account_deleting, Phase::process, [st, &server](const Jid& account) {
-                commit_now(*st, server);
-                st->archive->flush();
-                st->prefs.erase(account.bare_str());
-            });
-            auto on = [&](IqType t, std::string_view el, auto fn) {
-                ctx.on_iq(
-                    t, ns::mam, el, [st, fn](IqRequest& r) { return fn(*st, r); },
-                    Addressee::account);
-            };
-            on(IqType::set, "query", [](State& s, IqRequest& r) { return query(s, r); });
-            on(IqType::get, "query",
-               [](State&, IqRequest&) { return IqResult::with(query_form()); });
-            on(IqType::get, "prefs", [](State& s, IqRequest& r) { return prefs(s, r, false); });
-            on(IqType::set, "prefs", [](State& s, IqRequest& r) { return prefs(s, r, true); });
-            on(IqType::get, "metadata", [](State& s, IqRequest& r) { return metadata(s, r); });
-        }};
+                for (auto where : {Disco::server, Disco::account}) {
+                    ctx.add_feature(ns::mam, where);
+                    ctx.add_feature(ns::mam_extended, where);
+                    ctx.add_feature(ns::sid, where);
+                }
+                ctx.provide(
+                    &Hooks::archive,
+                    [st, &server, &gate = server.read_gate()](
+                        const Jid& owner, std::string_view with, std::string_view bytes,
+                        bool outgoing, bool reaches_imng) -> std::optional<ArchiveRef> {
+                        if (!wanted(*st, owner, with, reaches_imng)) {
+                            return std::nullopt;
+                        }
+                        const auto id = st->next_id();
+                        st->archive->append({id, owner.str(), with, st->now_us(), outgoing, bytes});
+                        schedule_commit(st, server);
+                        check_backlog(st, gate);
+                        ArchiveIdChars chars;
+                        return ArchiveRef(format_archive_id(id, chars), id);
+                    });
+                // The account's queued messages reach the archive before it is deleted with
+                // the rest of its data; its preferences must not outlive it in memory.
+                ctx.hook(&Hooks::account_deleting, Phase::process,
+                         [st, &server](const Jid& account) {
+                             commit_now(*st, server);
+                             st->archive->flush();
+                             st->prefs.erase(account.bare_str());
+                         });
+                auto on = [&](IqType t, std::string_view el, auto fn) {
+                    ctx.on_iq(
+                        t, ns::mam, el, [st, fn](IqRequest& r) { return fn(*st, r); },
+                        Addressee::account);
+                };
+                on(IqType::set, "query", [](State& s, IqRequest& r) { return query(s, r); });
+                on(IqType::get, "query",
+                   [](State&, IqRequest&) { return IqResult::with(query_form()); });
+                on(IqType::get, "prefs", [](State& s, IqRequest& r) { return prefs(s, r, false); });
+                on(IqType::set, "prefs", [](State& s, IqRequest& r) { return prefs(s, r, true); });
+                on(IqType::get, "metadata", [](State& s, IqRequest& r) { return metadata(s, r); });
+            }};
 }
 
 }  // namespace chorus::modules::mam

@@ -18,6 +18,8 @@ constexpr std::string_view remove_through_sql =
 constexpr std::string_view expire_sql =
     "DELETE FROM offline_messages WHERE owner = ?1 AND stamp < ?2";
 constexpr std::string_view expire_all_sql = "DELETE FROM offline_messages WHERE stamp < ?1";
+constexpr std::string_view totals_sql =
+    "SELECT COUNT(*), COUNT(DISTINCT owner) FROM offline_messages";
 
 }  // namespace
 
@@ -28,7 +30,8 @@ SqliteOffline::SqliteOffline(Database& db)
       select_(prepare_or_abort(db, select_sql)),
       remove_through_(prepare_or_abort(db, remove_through_sql)),
       expire_(prepare_or_abort(db, expire_sql)),
-      expire_all_(prepare_or_abort(db, expire_all_sql))
+      expire_all_(prepare_or_abort(db, expire_all_sql)),
+      totals_(prepare_or_abort(db, totals_sql))
 {
 }
 
@@ -97,6 +100,20 @@ Result<std::size_t, StorageError> SqliteOffline::expire_all(std::int64_t cutoff_
         return unexpected(r.error());
     }
     return static_cast<std::size_t>(sqlite3_changes(db_.handle()));
+}
+
+Result<OfflineTotals, StorageError> SqliteOffline::totals()
+{
+    auto guard = totals_.reset_on_exit();
+    auto row = totals_.step();
+    if (!row) {
+        return unexpected(std::move(row).error());
+    }
+    if (!*row) {
+        return OfflineTotals{};
+    }
+    return OfflineTotals{static_cast<std::size_t>(totals_.column_int64(0)),
+                         static_cast<std::size_t>(totals_.column_int64(1))};
 }
 
 }  // namespace chorus::storage::sqlite

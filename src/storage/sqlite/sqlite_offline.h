@@ -22,6 +22,7 @@ public:
     Result<std::size_t, StorageError> expire(std::string_view owner,
                                              std::int64_t cutoff_us) override;
     Result<std::size_t, StorageError> expire_all(std::int64_t cutoff_us) override;
+    Result<OfflineTotals, StorageError> totals() override;
 
 private:
     Database& db_;
@@ -31,6 +32,7 @@ private:
     Statement remove_through_;
     Statement expire_;
     Statement expire_all_;
+    Statement totals_;
 };
 
 }  // namespace chorus::storage::sqlite

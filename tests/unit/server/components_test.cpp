@@ -65,10 +65,10 @@ TEST(Components, UnloadStopsServingTheDomain)
     ModuleTestServer t;
     {
         modules::ModuleContext ctx(t.server(), "gone");
-        ctx.serve_domain("upload.localhost", {"store", "file", "", [](xml::Element) {}});
-        EXPECT_NE(t.server().components().find("upload.localhost"), nullptr);
+        ctx.serve_domain("files.localhost", {"store", "file", "", [](xml::Element) {}});
+        EXPECT_NE(t.server().components().find("files.localhost"), nullptr);
     }
-    EXPECT_EQ(t.server().components().find("upload.localhost"), nullptr);
+    EXPECT_EQ(t.server().components().find("files.localhost"), nullptr);
 }
 
 }  // namespace
