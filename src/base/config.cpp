@@ -82,6 +82,15 @@ const Option storage_options[] = {
     {"durability", [](Config& c) -> Target { return &c.storage_durability; }},
 };
 
+const Option pubsub_options[] = {
+    {"max_items", [](Config& c) -> Target { return &c.pubsub_max_items; }},
+    {"max_nodes", [](Config& c) -> Target { return &c.pubsub_max_nodes; }},
+    {"max_item_bytes", [](Config& c) -> Target { return &c.pubsub_max_item_bytes; }},
+    {"caps_cache", [](Config& c) -> Target { return &c.pubsub_caps_cache; }},
+    {"service", [](Config& c) -> Target { return &c.pubsub_service; }},
+    {"service_domain", [](Config& c) -> Target { return &c.pubsub_service_domain; }},
+};
+
 struct Section {
     std::string_view name;
     std::span<const Option> options;
@@ -93,6 +102,7 @@ const Section sections[] = {
     {"limits", limits_options},
     {"offline", offline_options},
     {"storage", storage_options},
+    {"pubsub", pubsub_options},
 };
 
 template <class... F>
@@ -347,6 +357,13 @@ Result<void, std::string> validate_config(const Config& c)
         at_least("limits.max_connections_per_ip", c.limits.max_connections_per_ip, 0),
         at_least("limits.write_high_watermark", c.limits.write_high_watermark, std::size_t{1}),
         at_least("offline.max_age_days", c.offline_max_age_days, 1),
+        at_least("pubsub.max_items", c.pubsub_max_items, std::size_t{1}),
+        at_least("pubsub.max_nodes", c.pubsub_max_nodes, std::size_t{1}),
+        at_least("pubsub.max_item_bytes", c.pubsub_max_item_bytes, std::size_t{1024}),
+        at_least("pubsub.caps_cache", c.pubsub_caps_cache, std::size_t{16}),
+        c.pubsub_max_item_bytes >= c.limits.max_stanza_bytes
+            ? unexpected(std::string("pubsub.max_item_bytes: must be below limits.max_stanza_bytes"))
+            : Result<void, std::string>{},
     };
     for (const auto& check : checks) {
         if (!check) {

@@ -16,6 +16,8 @@
 #include "modules/session/session.h"
 #include "modules/vcard/vcard.h"
 #include "modules/version/version.h"
+#include "modules/pep/pep.h"
+#include "modules/pubsub/pubsub_service.h"
 
 namespace chorus::modules {
 
@@ -37,6 +39,8 @@ std::vector<ModuleSpec> all_modules()
         vcard::spec(),
         last::spec(),
         csi::spec(),
+        pep::spec(),
+        pubsub::spec(),
     };
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -31,6 +32,11 @@ inline constexpr std::string_view caps_node = "https://chorus.im";
 struct DiscoRegistry {
     std::set<std::string> server_features;
     std::set<std::string> account_features;
+    /// Identities every account shows besides account/registered (XEP-0163: pubsub/pep).
+    std::set<std::pair<std::string, std::string>> account_identities;
+    /// An account's disco#items as `requester` may see them (its PEP nodes); set by pep.
+    std::function<std::vector<xml::Element>(const Jid& account, const Jid& requester)>
+        account_items;
     /// XEP-0115 ver of the server's disco#info.
     std::string caps_ver() const;
 };

@@ -49,5 +49,27 @@ inline constexpr std::string_view chat_markers = "urn:xmpp:chat-markers:0";     
 inline constexpr std::string_view muc_user = "http://jabber.org/protocol/muc#user";        // 0045
 inline constexpr std::string_view sm = "urn:xmpp:sm:3";                                    // 0198
 inline constexpr std::string_view imng = "urn:xmpp:im-ng:0";                               // 0409
+// Publish-subscribe (XEP-0060), PEP (XEP-0163) and what is stored on them
+inline constexpr std::string_view pubsub = "http://jabber.org/protocol/pubsub";             // 0060
+inline constexpr std::string_view pubsub_event = "http://jabber.org/protocol/pubsub#event";
+inline constexpr std::string_view pubsub_owner = "http://jabber.org/protocol/pubsub#owner";
+inline constexpr std::string_view pubsub_errors = "http://jabber.org/protocol/pubsub#errors";
+inline constexpr std::string_view pubsub_node_config = "http://jabber.org/protocol/pubsub#node_config";
+inline constexpr std::string_view pubsub_publish_options =
+    "http://jabber.org/protocol/pubsub#publish-options";
+inline constexpr std::string_view pubsub_subscribe_options =
+    "http://jabber.org/protocol/pubsub#subscribe_options";
+inline constexpr std::string_view pubsub_meta_data = "http://jabber.org/protocol/pubsub#meta-data";
+inline constexpr std::string_view private_xml = "jabber:iq:private";                       // 0049
+inline constexpr std::string_view bookmarks_legacy = "storage:bookmarks";                  // 0048
+inline constexpr std::string_view bookmarks = "urn:xmpp:bookmarks:1";                      // 0402
+inline constexpr std::string_view bookmarks_compat = "urn:xmpp:bookmarks:1#compat";        // 0402
+inline constexpr std::string_view bookmarks_compat_pep = "urn:xmpp:bookmarks:1#compat-pep";
+inline constexpr std::string_view avatar_data = "urn:xmpp:avatar:data";                   // 0084
+inline constexpr std::string_view avatar_metadata = "urn:xmpp:avatar:metadata";           // 0084
+inline constexpr std::string_view vcard_update = "vcard-temp:x:update";                    // 0153
+inline constexpr std::string_view pep_vcard_conversion = "urn:xmpp:pep-vcard-conversion:0";  // 0398
+inline constexpr std::string_view vcard4 = "urn:ietf:params:xml:ns:vcard-4.0";             // 0292
+inline constexpr std::string_view nick = "http://jabber.org/protocol/nick";                // 0172
 
 }  // namespace chorus::ns
