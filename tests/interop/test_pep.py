@@ -6,6 +6,7 @@ asks (caps +notify) for OMEMO device lists, laptop asks for nothing; mallory is 
 Each step waits for the stanzas it expects, never for time.
 """
 import asyncio
+import os
 import sys
 import xml.etree.ElementTree as ET
 
@@ -88,16 +89,17 @@ async def client_with_interest(server, jid, password, nodes):
 
 
 async def befriend(juliet, romeo):
-    """Mutual presence subscription (slixmpp answers subscription requests by itself)."""
+    """Mutual presence subscription (slixmpp answers subscription requests by itself);
+    done when each sees the other's presence."""
+    await juliet.get_roster()
+    await romeo.get_roster()
     juliet.send_presence_subscription(pto="romeo@localhost")
-    def both(who):
-        def match(x):
-            item = x.find("{jabber:iq:roster}query/{jabber:iq:roster}item")
-            return (x.tag == "{jabber:client}iq" and item is not None
-                    and item.get("jid") == who and item.get("subscription") == "both")
-        return match
-    await until(juliet, both("romeo@localhost"))
-    await until(romeo, both("juliet@localhost"))
+
+    def presence_from(jid):
+        return lambda x: x.tag == "{jabber:client}presence" and x.get("from") == jid and \
+            (x.get("type") or "") == ""
+    await until(juliet, presence_from(str(romeo.boundjid)))
+    await until(romeo, presence_from(str(juliet.boundjid)))
 
 
 async def omemo(server, juliet, phone, laptop):
@@ -209,6 +211,7 @@ async def bookmarks(server, juliet):
 
 async def survives_restart(server):
     server.stop()
+    os.unlink(server.ready_path)
     server.returncode = None
     server.users = {}
     server.start()
