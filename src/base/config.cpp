@@ -361,9 +361,6 @@ Result<void, std::string> validate_config(const Config& c)
         at_least("pubsub.max_nodes", c.pubsub_max_nodes, std::size_t{1}),
         at_least("pubsub.max_item_bytes", c.pubsub_max_item_bytes, std::size_t{1024}),
         at_least("pubsub.caps_cache", c.pubsub_caps_cache, std::size_t{16}),
-        c.pubsub_max_item_bytes >= c.limits.max_stanza_bytes
-            ? unexpected(std::string("pubsub.max_item_bytes: must be below limits.max_stanza_bytes"))
-            : Result<void, std::string>{},
     };
     for (const auto& check : checks) {
         if (!check) {

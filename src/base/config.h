@@ -77,7 +77,8 @@ struct Config {
     std::string storage_durability = "process";
     // Publish-subscribe (XEP-0060) for PEP (XEP-0163) and the pubsub service. 'max' in
     // pubsub#max_items means pubsub_max_items; an OMEMO bundle is a few KiB, an avatar's
-    // data item tens of KiB (base64), so 128 KiB per item leaves room under max_stanza_bytes.
+    // data item tens of KiB (base64). An item never exceeds limits.max_stanza_bytes either
+    // (the stanza that carries it must fit).
     std::size_t pubsub_max_items = 256;
     std::size_t pubsub_max_nodes = 256;  // per account (PEP) or per service
     std::size_t pubsub_max_item_bytes = 128 * 1024;

@@ -3,6 +3,8 @@
 // addressed full JID only, never archived), once per resource that asked for the node.
 #include "modules/pep/pep.h"
 
+#include <algorithm>
+
 #include "modules/module_context.h"
 #include "modules/pep/pep_module.h"
 #include "modules/pubsub/pubsub_iq.h"
@@ -18,7 +20,7 @@ pubsub::Limits limits_of(const Config& c)
 {
     return {.max_items = c.pubsub_max_items,
             .max_nodes = c.pubsub_max_nodes,
-            .max_item_bytes = c.pubsub_max_item_bytes};
+            .max_item_bytes = std::min(c.pubsub_max_item_bytes, c.limits.max_stanza_bytes)};
 }
 
 // XEP-0060 §10 features of PEP, each true of this engine (XEP-0163 §5 requires the first

@@ -7,6 +7,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "modules/module_context.h"
 #include "modules/pubsub/pubsub_iq.h"
 #include "router/router.h"
