@@ -61,6 +61,7 @@ PepModule::PepModule(Server& server)
     : server_(server),
       roster_(server.storage().roster()),
       private_(server.storage().private_xml()),
+      vcards_(server.storage().vcards()),
       engine_(server.storage().pubsub(), server.clock(), limits_of(server.config()),
               pubsub::ServiceRules{
                   .pep = true,
@@ -88,6 +89,11 @@ IqResult PepModule::on_pubsub_iq(IqRequest& r, bool is_set)
     auto outcome =
         pubsub::handle_pubsub_iq(engine_, r.to().bare_view(), r.from(), r.payload(), is_set);
     deliver(r.to().bare(), outcome);
+    // XEP-0398: a new avatar (metadata published by the owner) becomes the vCard PHOTO.
+    if (is_set && !outcome.result.error() && r.from_own_account() && !outcome.events.empty() &&
+        outcome.events.front().node == ns::avatar_metadata) {
+        avatar_to_vcard(r.to().bare());
+    }
     return std::move(outcome.result);
 }
 
@@ -206,7 +212,8 @@ ModuleSpec spec()
                  {153, "1.1"},
                  {292, "1.1"},
                  {172, "1.1"},
-                 {384, "0.8.3"}},
+                 {384, "0.8.3"},
+                 {398, "0.2.1"}},
         .depends = {"disco", "presence", "roster"},
         .attach = [](ModuleContext& ctx) {
             auto m = std::make_shared<PepModule>(ctx.server());
@@ -225,6 +232,7 @@ ModuleSpec spec()
             }
             ctx.add_feature(ns::private_xml, Disco::server);
             ctx.add_feature(ns::bookmarks_compat, Disco::account);
+            ctx.add_feature(ns::pep_vcard_conversion, Disco::account);
             ctx.add_feature(ns::bookmarks_compat_pep, Disco::account);
             for (auto ns_ : {ns::pubsub, ns::pubsub_owner}) {
                 ctx.on_iq(
@@ -244,6 +252,8 @@ ModuleSpec spec()
                      [m](const Jid& to, xml::Element& p) { return m->on_presence_in(to, p); });
             ctx.hook(&Hooks::presence_out, Phase::validate,
                      [m](router::Session& s, xml::Element& p) { return m->on_presence_out(s, p); });
+            ctx.hook(&Hooks::stanza_out, Phase::process,
+                     [m](router::Session& s, xml::Element& st) { return m->on_stanza_out(s, st); });
             ctx.hook(&Hooks::iq_response, Phase::process,
                      [m](const xml::Element& iq) { m->on_iq_response(iq); });
             ctx.hook(&Hooks::account_deleting, Phase::process,

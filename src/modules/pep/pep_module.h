@@ -19,6 +19,7 @@
 #include "modules/pubsub/pubsub_iq.h"
 #include "storage/pubsub.h"
 #include "storage/roster.h"
+#include "storage/vcards.h"
 
 namespace chorus {
 class Server;
@@ -55,6 +56,10 @@ public:
 
     // XEP-0049 / XEP-0411 (private_storage.cpp)
     IqResult on_private_iq(IqRequest& r, bool is_set);
+    /// hooks.stanza_out: a vCard set with a PHOTO publishes it as the XEP-0084 avatar (XEP-0398).
+    Verdict on_stanza_out(router::Session& session, xml::Element& stanza);
+    /// XEP-0398: the account's XEP-0084 avatar becomes its vCard PHOTO.
+    void avatar_to_vcard(const Jid& owner);
     /// hooks.presence_out: XEP-0153 photo hash of the XEP-0084 avatar in the user's presence.
     Verdict on_presence_out(router::Session& session, xml::Element& presence);
 
@@ -82,6 +87,7 @@ private:
     Server& server_;
     storage::Roster& roster_;
     storage::PrivateXml& private_;
+    storage::Vcards& vcards_;
     pubsub::Engine engine_;
     CapsCache caps_;
     /// Per account: the full JIDs whose available presence it has, with their caps.

@@ -284,5 +284,49 @@ TEST_F(PepModuleTest, AvatarHashJoinsTheUsersPresence)
     EXPECT_TRUE(seen);
 }
 
+TEST_F(PepModuleTest, VcardPhotoBecomesTheXep0084AvatarAndBack)
+{
+    auto& juliet = t_.bind("juliet@localhost/balcony", legacy());
+    // "hello" in base64; its SHA-1 is the avatar id (XEP-0084 §4.2).
+    auto set = t_.ask(juliet,
+                      "<iq type='set' id='1'><vCard xmlns='vcard-temp'><FN>J</FN><PHOTO>"
+                      "<TYPE>image/png</TYPE><BINVAL>aGVs\nbG8=</BINVAL></PHOTO></vCard></iq>");
+    ASSERT_EQ(set.attr("type"), "result");
+    auto meta = t_.ask(juliet,
+                       "<iq type='get' id='2'><pubsub "
+                       "xmlns='http://jabber.org/protocol/pubsub'><items "
+                       "node='urn:xmpp:avatar:metadata'/></pubsub></iq>");
+    const auto* item =
+        meta.child("pubsub", ns::pubsub)->child("items", ns::pubsub)->child("item", ns::pubsub);
+    ASSERT_NE(item, nullptr);
+    EXPECT_EQ(item->attr("id"), "aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d");
+
+    // XEP-0084 publish (data, then metadata): the vCard's PHOTO follows, FN stays.
+    ASSERT_EQ(t_.ask(juliet,
+                     "<iq type='set' id='3'><pubsub "
+                     "xmlns='http://jabber.org/protocol/pubsub'><publish "
+                     "node='urn:xmpp:avatar:data'><item id='abc'><data "
+                     "xmlns='urn:xmpp:avatar:data'>d29ybGQ=</data></item></publish>"
+                     "</pubsub></iq>")
+                  .attr("type"),
+              "result");
+    ASSERT_EQ(t_.ask(juliet,
+                     "<iq type='set' id='4'><pubsub "
+                     "xmlns='http://jabber.org/protocol/pubsub'><publish "
+                     "node='urn:xmpp:avatar:metadata'><item id='abc'><metadata "
+                     "xmlns='urn:xmpp:avatar:metadata'><info id='abc' bytes='5' "
+                     "type='image/jpeg'/></metadata></item></publish></pubsub></iq>")
+                  .attr("type"),
+              "result");
+    auto vcard = t_.ask(juliet, "<iq type='get' id='5'><vCard xmlns='vcard-temp'/></iq>");
+    const auto* v = vcard.child("vCard", ns::vcard);
+    ASSERT_NE(v, nullptr);
+    EXPECT_EQ(v->child_text("FN", ns::vcard), "J");
+    const auto* photo = v->child("PHOTO", ns::vcard);
+    ASSERT_NE(photo, nullptr);
+    EXPECT_EQ(photo->child_text("TYPE", ns::vcard), "image/jpeg");
+    EXPECT_EQ(photo->child_text("BINVAL", ns::vcard), "d29ybGQ=");
+}
+
 }  // namespace
 }  // namespace chorus::modules::pep
