@@ -209,6 +209,23 @@ async def bookmarks(server, juliet):
     assert jids == ["other@conference.localhost", "room@conference.localhost"], jids
 
 
+async def pubsub_service(juliet, romeo):
+    """The generic service on pubsub.localhost: juliet creates a node, romeo subscribes and
+    gets the item juliet publishes; the server lists the service in its disco#items."""
+    items = await juliet["xep_0030"].get_items(jid="localhost")
+    assert "pubsub.localhost" in [i[0] for i in items["disco_items"]["items"]]
+    await juliet["xep_0060"].create_node("pubsub.localhost", "news")
+    await romeo["xep_0060"].subscribe("pubsub.localhost", "news")
+    await juliet["xep_0060"].publish("pubsub.localhost", "news", id="n1",
+                                     payload=ET.Element("{urn:test}headline"))
+    await until(romeo, event_for("news", "pubsub.localhost"))
+    try:
+        await romeo["xep_0060"].delete_node("pubsub.localhost", "news")
+        raise AssertionError("only the node's owner deletes it")
+    except IqError as e:
+        assert e.iq["error"]["condition"] == "forbidden", e.iq
+
+
 async def survives_restart(server):
     server.stop()
     os.unlink(server.ready_path)
@@ -222,6 +239,8 @@ async def survives_restart(server):
     juliet = await server.client("juliet@localhost/after", USERS["juliet"], plugins=PLUGINS)
     items = await juliet["xep_0060"].get_items("juliet@localhost", "urn:xmpp:bookmarks:1")
     assert len(list(items.xml.iter(f"{{{PUBSUB}}}item"))) == 2
+    items = await romeo["xep_0060"].get_items("pubsub.localhost", "news")
+    assert [i.get("id") for i in items.xml.iter(f"{{{PUBSUB}}}item")] == ["n1"]
 
 
 async def main():
@@ -236,6 +255,7 @@ async def main():
         await last_item_on_login(server)
         await avatar(juliet, phone)
         await bookmarks(server, juliet)
+        await pubsub_service(juliet, laptop)
         await survives_restart(server)
 
 

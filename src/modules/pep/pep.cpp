@@ -67,7 +67,8 @@ PepModule::PepModule(Server& server)
                   .pep = true,
                   .relation = [this](std::string_view service,
                                      const Jid& requester) { return relation(service, requester); },
-                  .may_create = nullptr}),
+                  .may_create = nullptr,
+                  .default_access = pubsub::AccessModel::presence}),
       caps_(server.config().pubsub_caps_cache)
 {
 }

@@ -201,7 +201,7 @@ Result<std::pair<std::string, Event>, StanzaError> Engine::publish(
     if (!stored) {
         return unexpected(storage_failed(stored.error()));
     }
-    NodeConfig config;
+    NodeConfig config = default_config();
     if (*stored) {
         config = parse_config(**stored);
         // §7.1.5: publish-options are preconditions on an existing node.
@@ -407,7 +407,7 @@ Result<std::string, StanzaError> Engine::create(std::string_view service, std::s
     if (node.empty()) {  // §8.1.2 instant node
         node = new_id();
     }
-    NodeConfig config;
+    NodeConfig config = default_config();
     if (config_form) {
         if (auto bad = apply_form(*config_form, config, limits_)) {
             return unexpected(*bad);

@@ -41,6 +41,9 @@ struct ServiceRules {
     std::function<Relation(std::string_view service, const Jid& requester)> relation;
     /// Whether the requester may create nodes (generic service: local users).
     std::function<bool(const Jid& requester)> may_create;
+    /// A new node's access model: 'presence' for PEP (XEP-0163 §4.4), 'open' for a
+    /// generic service (XEP-0060 §4.5).
+    AccessModel default_access = AccessModel::presence;
 };
 
 /// A notification the face sends (XEP-0060 §7.1.2, §7.2.2, §8.4, §8.5, §8.2.5).
@@ -64,6 +67,13 @@ public:
     Engine(storage::PubSub& store, const Clock& clock, Limits limits, ServiceRules rules);
 
     const Limits& limits() const noexcept { return limits_; }
+    /// The configuration a new node starts from.
+    NodeConfig default_config() const
+    {
+        NodeConfig c;
+        c.access_model = rules_.default_access;
+        return c;
+    }
     /// XEP-0060 §7.1: publishes one item (id generated when empty), creating the node with
     /// publish-options (or defaults) when missing; returns the item id and its event.
     Result<std::pair<std::string, Event>, StanzaError> publish(std::string_view service,

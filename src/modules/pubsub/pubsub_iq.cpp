@@ -233,7 +233,8 @@ IqOutcome default_config(Engine& e, std::string_view, const Jid&, const xml::Ele
                          const xml::Element&)
 {
     auto reply = pubsub_reply(pubsub.ns());
-    reply.add_child("default", std::string(pubsub.ns())).add_child(config_form({}, e.limits()));
+    reply.add_child("default", std::string(pubsub.ns()))
+        .add_child(config_form(e.default_config(), e.limits()));
     return ok(std::move(reply));
 }
 

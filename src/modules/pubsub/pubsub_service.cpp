@@ -48,15 +48,17 @@ public:
     PubsubService(Server& server, std::string domain)
         : server_(server),
           domain_(std::move(domain)),
-          engine_(
-              server.storage().pubsub(), server.clock(),
-              Limits{.max_items = server.config().pubsub_max_items,
-                     .max_nodes = server.config().pubsub_max_nodes,
-                     .max_item_bytes = server.config().pubsub_max_item_bytes},
-              ServiceRules{
-                  .pep = false, .relation = nullptr, .may_create = [&server](const Jid& requester) {
-                      return server.is_local_domain(requester.domain());
-                  }})
+          engine_(server.storage().pubsub(), server.clock(),
+                  Limits{.max_items = server.config().pubsub_max_items,
+                         .max_nodes = server.config().pubsub_max_nodes,
+                         .max_item_bytes = server.config().pubsub_max_item_bytes},
+                  ServiceRules{.pep = false,
+                               .relation = nullptr,
+                               .may_create =
+                                   [&server](const Jid& requester) {
+                                       return server.is_local_domain(requester.domain());
+                                   },
+                               .default_access = AccessModel::open})
     {
     }
 

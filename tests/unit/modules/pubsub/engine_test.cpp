@@ -55,7 +55,8 @@ protected:
                              [this](std::string_view, const Jid& who) {
                                  return who.bare_view() == "romeo@localhost" ? romeo_ : Relation{};
                              },
-                         .may_create = nullptr});
+                         .may_create = nullptr,
+                         .default_access = AccessModel::presence});
     }
 
     Jid owner() const { return *Jid::parse(juliet + "/balcony"); }
