@@ -85,8 +85,8 @@ struct Config {
     // XEP-0115 caps hashes remembered with the nodes they ask for; each costs one
     // disco#info query when first seen.
     std::size_t pubsub_caps_cache = 4096;
-    bool pubsub_service = true;          // the generic service on pubsub_service_domain
-    std::string pubsub_service_domain;   // empty: "pubsub." + the first domain
+    bool pubsub_service = true;         // the generic service on pubsub_service_domain
+    std::string pubsub_service_domain;  // empty: "pubsub." + the first domain
 };
 
 /// Reads a TOML file over the defaults; the error names the bad option.

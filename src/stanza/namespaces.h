@@ -54,7 +54,8 @@ inline constexpr std::string_view pubsub = "http://jabber.org/protocol/pubsub"; 
 inline constexpr std::string_view pubsub_event = "http://jabber.org/protocol/pubsub#event";
 inline constexpr std::string_view pubsub_owner = "http://jabber.org/protocol/pubsub#owner";
 inline constexpr std::string_view pubsub_errors = "http://jabber.org/protocol/pubsub#errors";
-inline constexpr std::string_view pubsub_node_config = "http://jabber.org/protocol/pubsub#node_config";
+inline constexpr std::string_view pubsub_node_config =
+    "http://jabber.org/protocol/pubsub#node_config";
 inline constexpr std::string_view pubsub_publish_options =
     "http://jabber.org/protocol/pubsub#publish-options";
 inline constexpr std::string_view pubsub_subscribe_options =
