@@ -137,6 +137,14 @@ const Option external_services_options[] = {
     {"turn_secret", [](Config& c) -> Target { return &c.external_services.turn_secret; }},
     {"turn_ttl", [](Config& c) -> Target { return &c.external_services.turn_ttl_s; }},
 };
+const Option pubsub_options[] = {
+    {"max_items", [](Config& c) -> Target { return &c.pubsub_max_items; }},
+    {"max_nodes", [](Config& c) -> Target { return &c.pubsub_max_nodes; }},
+    {"max_item_bytes", [](Config& c) -> Target { return &c.pubsub_max_item_bytes; }},
+    {"caps_cache", [](Config& c) -> Target { return &c.pubsub_caps_cache; }},
+    {"service", [](Config& c) -> Target { return &c.pubsub_service; }},
+    {"service_domain", [](Config& c) -> Target { return &c.pubsub_service_domain; }},
+};
 
 struct Section {
     std::string_view name;
@@ -156,6 +164,7 @@ const Section sections[] = {
     {"upload", upload_options},
     {"contact", contact_options},
     {"external_services", external_services_options},
+    {"pubsub", pubsub_options},
 };
 // clang-format on
 
@@ -494,6 +503,10 @@ Result<void, std::string> validate_config(const Config& c)
         between("s2s.idle_timeout", c.s2s_idle_timeout_s, 10, 86400),
         at_least("s2s.max_incoming", c.s2s_max_incoming, 1),
         validate_web(c),  // issue 16
+        at_least("pubsub.max_items", c.pubsub_max_items, std::size_t{1}),
+        at_least("pubsub.max_nodes", c.pubsub_max_nodes, std::size_t{1}),
+        at_least("pubsub.max_item_bytes", c.pubsub_max_item_bytes, std::size_t{1024}),
+        at_least("pubsub.caps_cache", c.pubsub_caps_cache, std::size_t{16}),
     };
     for (const auto& check : checks) {
         if (!check) {

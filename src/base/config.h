@@ -145,6 +145,18 @@ struct Config {
     UploadConfig upload;
     ContactConfig contact;
     ExternalServicesConfig external_services;
+    // Publish-subscribe (XEP-0060) for PEP (XEP-0163) and the pubsub service. 'max' in
+    // pubsub#max_items means pubsub_max_items; an OMEMO bundle is a few KiB, an avatar's
+    // data item tens of KiB (base64). An item never exceeds limits.max_stanza_bytes either
+    // (the stanza that carries it must fit).
+    std::size_t pubsub_max_items = 256;
+    std::size_t pubsub_max_nodes = 256;  // per account (PEP) or per service
+    std::size_t pubsub_max_item_bytes = 128 * 1024;
+    // XEP-0115 caps hashes remembered with the nodes they ask for; each costs one
+    // disco#info query when first seen.
+    std::size_t pubsub_caps_cache = 4096;
+    bool pubsub_service = true;         // the generic service on pubsub_service_domain
+    std::string pubsub_service_domain;  // empty: "pubsub." + the first domain
 };
 
 /// One s2s.routes entry: "domain=host:port" (host may be an IP, [v6] or a name).

@@ -11,8 +11,10 @@
 #include "modules/last/last.h"
 #include "modules/mam/mam.h"
 #include "modules/offline/offline.h"
+#include "modules/pep/pep.h"
 #include "modules/ping/ping.h"
 #include "modules/presence/presence.h"
+#include "modules/pubsub/pubsub_service.h"
 #include "modules/register/register.h"
 #include "modules/roster/roster.h"
 #include "modules/session/session.h"
@@ -29,7 +31,7 @@ std::vector<ModuleSpec> all_modules()
         mam::spec(),      carbons::spec(),  imng::spec(),    roster::spec(),    presence::spec(),
         blocking::spec(), offline::spec(),  vcard::spec(),   last::spec(),      csi::spec(),
         upload::spec(),  // issue 16
-        contact::spec(),  extdisco::spec(),
+        contact::spec(),  extdisco::spec(), pep::spec(),     pubsub::spec(),
     };
 }
 

@@ -404,8 +404,9 @@ void Router::iq_from_session(Session& sender, xml::Element iq, const Jid* to)
     if (to && (to->is_full() || !server_.is_local_domain(to->domain()))) {
         return deliver_iq(*to, std::move(iq), &sender);
     }
-    if (!request) {
-        return;  // a result or error for the server or an account: consumed
+    if (!request) {  // a result or error for the server or an account: consumed
+        server_.hooks().iq_response.run(iq);
+        return;
     }
     if (iq.element_count() != 1) {
         sender.send(
@@ -475,6 +476,8 @@ void Router::route(xml::Element stanza)
             const auto from = Jid::parse(stanza.attr("from")).value_or(*to);
             modules::IqRequest req(server_, stanza, *stanza.first_element(), from, *to, nullptr);
             route(server_.iq().dispatch(req, modules::Addressee::server));
+        } else if (stanza.name() == "iq") {
+            server_.hooks().iq_response.run(stanza);
         }
         return;
     }

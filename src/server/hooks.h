@@ -100,6 +100,9 @@ struct Hooks {
     /// Presence for a local account or one of its resources.
     HookChain<modules::Verdict(const Jid&, Element&)> presence_in;
     HookChain<void(Session&)> session_bound;
+    /// A result or error IQ for the server or an account: the answer to a request the
+    /// server sent (pep's caps queries, XEP-0115); whoever sent the request recognises its id.
+    HookChain<void(const Element& iq)> iq_response;
     /// A session ended (any reason); runs before it leaves the session table.
     HookChain<void(Session&)> session_closed;
     /// An account is about to be deleted with all its data, its sessions still open: modules

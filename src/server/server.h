@@ -3,6 +3,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <map>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -37,6 +38,11 @@ struct DiscoRegistry {
     /// XEP-0128 extended information of the server (e.g. XEP-0157 contact addresses):
     /// FORM_TYPE -> field var -> values.
     std::map<std::string, std::map<std::string, std::vector<std::string>>> server_forms;
+    /// Identities every account shows besides account/registered (XEP-0163: pubsub/pep).
+    std::set<std::pair<std::string, std::string>> account_identities;
+    /// An account's disco#items as `requester` may see them (its PEP nodes); set by pep.
+    std::function<std::vector<xml::Element>(const Jid& account, const Jid& requester)>
+        account_items;
     /// XEP-0115 ver of the server's disco#info.
     std::string caps_ver() const;
 };

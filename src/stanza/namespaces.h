@@ -57,5 +57,28 @@ inline constexpr std::string_view xrd = "http://docs.oasis-open.org/ns/xri/xrd-1
 inline constexpr std::string_view http_upload = "urn:xmpp:http:upload:0";               // 0363
 inline constexpr std::string_view extdisco = "urn:xmpp:extdisco:2";                     // 0215
 inline constexpr std::string_view serverinfo = "http://jabber.org/network/serverinfo";  // 0157
+// Publish-subscribe (XEP-0060), PEP (XEP-0163) and what is stored on them
+inline constexpr std::string_view pubsub = "http://jabber.org/protocol/pubsub";  // 0060
+inline constexpr std::string_view pubsub_event = "http://jabber.org/protocol/pubsub#event";
+inline constexpr std::string_view pubsub_owner = "http://jabber.org/protocol/pubsub#owner";
+inline constexpr std::string_view pubsub_errors = "http://jabber.org/protocol/pubsub#errors";
+inline constexpr std::string_view pubsub_node_config =
+    "http://jabber.org/protocol/pubsub#node_config";
+inline constexpr std::string_view pubsub_publish_options =
+    "http://jabber.org/protocol/pubsub#publish-options";
+inline constexpr std::string_view pubsub_subscribe_options =
+    "http://jabber.org/protocol/pubsub#subscribe_options";
+inline constexpr std::string_view pubsub_meta_data = "http://jabber.org/protocol/pubsub#meta-data";
+inline constexpr std::string_view private_xml = "jabber:iq:private";                 // 0049
+inline constexpr std::string_view bookmarks_legacy = "storage:bookmarks";            // 0048
+inline constexpr std::string_view bookmarks = "urn:xmpp:bookmarks:1";                // 0402
+inline constexpr std::string_view bookmarks_compat = "urn:xmpp:bookmarks:1#compat";  // 0402
+inline constexpr std::string_view bookmarks_compat_pep = "urn:xmpp:bookmarks:1#compat-pep";
+inline constexpr std::string_view avatar_data = "urn:xmpp:avatar:data";                      // 0084
+inline constexpr std::string_view avatar_metadata = "urn:xmpp:avatar:metadata";              // 0084
+inline constexpr std::string_view vcard_update = "vcard-temp:x:update";                      // 0153
+inline constexpr std::string_view pep_vcard_conversion = "urn:xmpp:pep-vcard-conversion:0";  // 0398
+inline constexpr std::string_view vcard4 = "urn:ietf:params:xml:ns:vcard-4.0";               // 0292
+inline constexpr std::string_view nick = "http://jabber.org/protocol/nick";                  // 0172
 
 }  // namespace chorus::ns

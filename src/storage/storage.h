@@ -13,6 +13,7 @@
 #include "storage/imng_devices.h"
 #include "storage/last_activity.h"
 #include "storage/offline.h"
+#include "storage/pubsub.h"
 #include "storage/roster.h"
 #include "storage/vcards.h"
 
@@ -34,6 +35,8 @@ public:
     virtual Vcards& vcards() = 0;
     virtual LastActivityStore& last_activity() = 0;
     virtual ImngDevices& imng_devices() = 0;
+    virtual PubSub& pubsub() = 0;
+    virtual PrivateXml& private_xml() = 0;
 };
 
 /// Opens the backend config.storage_backend names, with config.storage_durability applied;

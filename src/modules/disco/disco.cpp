@@ -53,8 +53,13 @@ IqResult account_info(IqRequest& r)
         return StanzaError::item_not_found();
     }
     // XEP-0030 §3.1: an account answers as its owner sees it; others see only that it exists.
-    return IqResult::with(
-        info(r.server().disco().account_features, "account", "registered", {}, {}));
+    auto q = info(r.server().disco().account_features, "account", "registered", {}, {});
+    for (const auto& [category, type] : r.server().disco().account_identities) {
+        xml::Element id("identity", std::string(ns::disco_info));
+        id.set_attr("category", category).set_attr("type", type);
+        q.nodes().insert(q.nodes().begin() + 1, std::move(id));
+    }
+    return IqResult::with(std::move(q));
 }
 
 IqResult items(IqRequest& r)
@@ -62,7 +67,13 @@ IqResult items(IqRequest& r)
     if (!r.payload().attr("node").empty()) {
         return StanzaError::item_not_found();
     }
-    return IqResult::with(xml::Element("query", std::string(ns::disco_items)));
+    xml::Element q("query", std::string(ns::disco_items));
+    if (const auto& listed = r.server().disco().account_items) {
+        for (auto& item : listed(r.to(), r.from())) {
+            q.add_child(std::move(item));
+        }
+    }
+    return IqResult::with(std::move(q));
 }
 
 /// The server's items are its components (XEP-0030 §4: services the server hosts).

@@ -33,6 +33,11 @@ constexpr std::string_view statements[] = {
     "DELETE FROM last_activity WHERE owner = ?1",
     "DELETE FROM mam_prefs WHERE owner = ?1",
     "DELETE FROM imng_accounts WHERE owner = ?1",
+    "DELETE FROM pubsub_items WHERE service = ?1",
+    "DELETE FROM pubsub_affiliations WHERE service = ?1",
+    "DELETE FROM pubsub_subscriptions WHERE service = ?1",
+    "DELETE FROM pubsub_nodes WHERE service = ?1",
+    "DELETE FROM private_xml WHERE owner = ?1",
     archive_bodies_sql,
     archive_items_sql,
 };

@@ -129,6 +129,48 @@ CREATE TABLE imng_accounts (
     owner TEXT PRIMARY KEY
 ) WITHOUT ROWID;
 )sql",
+    // 8: publish-subscribe (XEP-0060) per service (an account's bare JID for PEP, or a pubsub
+    // component's domain): node configuration serialized by the engine; items ordered by seq
+    // (newest highest); XEP-0049 private XML per owner and namespace.
+    R"sql(
+CREATE TABLE pubsub_nodes (
+    service TEXT NOT NULL,
+    node TEXT NOT NULL,
+    config TEXT NOT NULL,
+    PRIMARY KEY (service, node)
+) WITHOUT ROWID;
+CREATE TABLE pubsub_items (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    service TEXT NOT NULL,
+    node TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    publisher TEXT NOT NULL,
+    stamp INTEGER NOT NULL,
+    payload TEXT NOT NULL,
+    UNIQUE (service, node, item_id)
+);
+CREATE INDEX pubsub_items_by_node ON pubsub_items (service, node, seq);
+CREATE TABLE pubsub_affiliations (
+    service TEXT NOT NULL,
+    node TEXT NOT NULL,
+    jid TEXT NOT NULL,
+    affiliation TEXT NOT NULL,
+    PRIMARY KEY (service, node, jid)
+) WITHOUT ROWID;
+CREATE TABLE pubsub_subscriptions (
+    service TEXT NOT NULL,
+    node TEXT NOT NULL,
+    jid TEXT NOT NULL,
+    state TEXT NOT NULL,
+    PRIMARY KEY (service, node, jid)
+) WITHOUT ROWID;
+CREATE TABLE private_xml (
+    owner TEXT NOT NULL,
+    ns TEXT NOT NULL,
+    element TEXT NOT NULL,
+    PRIMARY KEY (owner, ns)
+) WITHOUT ROWID;
+)sql",
 };
 
 }  // namespace

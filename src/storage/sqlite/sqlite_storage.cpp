@@ -11,6 +11,7 @@
 #include "storage/sqlite/sqlite_imng_devices.h"
 #include "storage/sqlite/sqlite_last_activity.h"
 #include "storage/sqlite/sqlite_offline.h"
+#include "storage/sqlite/sqlite_pubsub.h"
 #include "storage/sqlite/sqlite_roster.h"
 #include "storage/sqlite/sqlite_vcards.h"
 
@@ -30,7 +31,9 @@ public:
           blocklist_(*db_),
           vcards_(*db_),
           last_activity_(*db_),
-          imng_devices_(*db_)
+          imng_devices_(*db_),
+          pubsub_(*db_),
+          private_xml_(*db_)
     {
     }
 
@@ -41,6 +44,8 @@ public:
     Vcards& vcards() override { return vcards_; }
     LastActivityStore& last_activity() override { return last_activity_; }
     ImngDevices& imng_devices() override { return imng_devices_; }
+    PubSub& pubsub() override { return pubsub_; }
+    PrivateXml& private_xml() override { return private_xml_; }
 
     // Built on first use, so its writer thread and its hold on the WAL's checkpoints exist
     // only in a process that archives (chorusd's MAM module, not chorusctl).
@@ -64,6 +69,8 @@ private:
     SqliteVcards vcards_;
     SqliteLastActivity last_activity_;
     SqliteImngDevices imng_devices_;
+    SqlitePubSub pubsub_;
+    SqlitePrivateXml private_xml_;
     // Last, so it goes first: its writer drains and joins while the connections are open.
     std::unique_ptr<SqliteArchive> archive_;
 };

@@ -134,12 +134,26 @@ max_age_days = 7
 [storage]
 backend = "sqlite"
 durability = "power"
+
+[pubsub]
+max_items = 100
+max_nodes = 50
+max_item_bytes = 20000
+caps_cache = 64
+service = false
+service_domain = "events.example.com"
 )");
     ASSERT_TRUE(config.has_value()) << config.error();
     const Config& c = *config;
     EXPECT_EQ(c.domains, (std::vector<std::string>{"example.com", "example.org"}));
     EXPECT_EQ(c.data_dir, "/var/lib/chorus");
     EXPECT_EQ(c.log_level, "debug");
+    EXPECT_EQ(c.pubsub_max_items, 100u);
+    EXPECT_EQ(c.pubsub_max_nodes, 50u);
+    EXPECT_EQ(c.pubsub_max_item_bytes, 20000u);
+    EXPECT_EQ(c.pubsub_caps_cache, 64u);
+    EXPECT_FALSE(c.pubsub_service);
+    EXPECT_EQ(c.pubsub_service_domain, "events.example.com");
     EXPECT_EQ(c.threads, 4);
     EXPECT_EQ(c.scram_iterations, 10000);
     EXPECT_TRUE(c.allow_registration);

@@ -50,9 +50,9 @@ TEST(Components, ADomainServedTwiceOrALocalDomainIsRefused)
 {
     ModuleTestServer t;
     modules::ModuleContext a(t.server(), "a");
-    a.serve_domain("pubsub.localhost", {"pubsub", "service", "", [](xml::Element) {}});
+    a.serve_domain("things.localhost", {"pubsub", "service", "", [](xml::Element) {}});
     modules::ModuleContext b(t.server(), "b");
-    b.serve_domain("pubsub.localhost", {"pubsub", "service", "", [](xml::Element) {}});
+    b.serve_domain("things.localhost", {"pubsub", "service", "", [](xml::Element) {}});
     EXPECT_FALSE(a.failed());
     EXPECT_TRUE(b.failed());
     modules::ModuleContext c(t.server(), "c");
