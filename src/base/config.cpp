@@ -81,6 +81,17 @@ const Option storage_options[] = {
     {"backend", [](Config& c) -> Target { return &c.storage_backend; }},
     {"durability", [](Config& c) -> Target { return &c.storage_durability; }},
 };
+const Option muc_options[] = {
+    {"enabled", [](Config& c) -> Target { return &c.muc.enabled; }},
+    {"name", [](Config& c) -> Target { return &c.muc.name; }},
+    {"max_rooms_per_user", [](Config& c) -> Target { return &c.muc.max_rooms_per_user; }},
+    {"max_occupants", [](Config& c) -> Target { return &c.muc.max_occupants; }},
+    {"max_history", [](Config& c) -> Target { return &c.muc.max_history; }},
+    {"max_message_bytes", [](Config& c) -> Target { return &c.muc.max_message_bytes; }},
+    {"max_joins_per_minute", [](Config& c) -> Target { return &c.muc.max_joins_per_minute; }},
+    {"max_rooms_per_occupant",
+     [](Config& c) -> Target { return &c.muc.max_rooms_per_occupant; }},
+};
 
 struct Section {
     std::string_view name;
@@ -93,6 +104,7 @@ const Section sections[] = {
     {"limits", limits_options},
     {"offline", offline_options},
     {"storage", storage_options},
+    {"muc", muc_options},
 };
 
 template <class... F>
@@ -347,6 +359,13 @@ Result<void, std::string> validate_config(const Config& c)
         at_least("limits.max_connections_per_ip", c.limits.max_connections_per_ip, 0),
         at_least("limits.write_high_watermark", c.limits.write_high_watermark, std::size_t{1}),
         at_least("offline.max_age_days", c.offline_max_age_days, 1),
+        c.muc.name.empty() || c.muc.name.find_first_of("@/. ") != std::string::npos
+            ? unexpected(std::string("muc.name: one DNS label, such as 'conference'"))
+            : Result<void, std::string>{},
+        at_least("muc.max_occupants", c.muc.max_occupants, std::size_t{2}),
+        at_least("muc.max_message_bytes", c.muc.max_message_bytes, std::size_t{1024}),
+        at_least("muc.max_joins_per_minute", c.muc.max_joins_per_minute, 1),
+        at_least("muc.max_rooms_per_occupant", c.muc.max_rooms_per_occupant, std::size_t{1}),
     };
     for (const auto& check : checks) {
         if (!check) {

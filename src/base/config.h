@@ -25,6 +25,18 @@ struct Limits {
     std::size_t write_high_watermark = 1024 * 1024;  // queued bytes before reads pause
 };
 
+/// [muc]: the group chat service (XEP-0045) on <name>.<domain> of every served domain.
+struct MucConfig {
+    bool enabled = true;
+    std::string name = "conference";  // the service is conference.<domain>
+    std::size_t max_rooms_per_user = 100;      // rooms a user may create and keep
+    std::size_t max_occupants = 1000;          // per room (admins and owners may exceed it)
+    std::size_t max_history = 100;             // messages a room keeps for joiners, at most
+    std::size_t max_message_bytes = 65536;     // of a groupchat or private message's stanza
+    int max_joins_per_minute = 60;             // per user (bare JID), all rooms together
+    std::size_t max_rooms_per_occupant = 200;  // rooms one user is in at once
+};
+
 struct Config {
     std::vector<std::string> domains = {"localhost"};
     std::string data_dir = "data";
@@ -75,6 +87,7 @@ struct Config {
     // What a committed write survives before a copy of it leaves: "process" (the WAL
     // commit, a killed server) or "power" (an fsync per group commit, a power loss).
     std::string storage_durability = "process";
+    MucConfig muc;
 };
 
 /// Reads a TOML file over the defaults; the error names the bad option.

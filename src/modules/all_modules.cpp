@@ -8,6 +8,7 @@
 #include "modules/imng/imng.h"
 #include "modules/last/last.h"
 #include "modules/mam/mam.h"
+#include "modules/muc/muc.h"
 #include "modules/offline/offline.h"
 #include "modules/ping/ping.h"
 #include "modules/presence/presence.h"
@@ -37,6 +38,7 @@ std::vector<ModuleSpec> all_modules()
         vcard::spec(),
         last::spec(),
         csi::spec(),
+        muc::spec(),
     };
 }
 

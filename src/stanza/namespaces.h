@@ -49,5 +49,19 @@ inline constexpr std::string_view chat_markers = "urn:xmpp:chat-markers:0";     
 inline constexpr std::string_view muc_user = "http://jabber.org/protocol/muc#user";        // 0045
 inline constexpr std::string_view sm = "urn:xmpp:sm:3";                                    // 0198
 inline constexpr std::string_view imng = "urn:xmpp:im-ng:0";                               // 0409
+// XEP-0045 Multi-User Chat and its companions (data form types included)
+inline constexpr std::string_view muc = "http://jabber.org/protocol/muc";
+inline constexpr std::string_view muc_admin = "http://jabber.org/protocol/muc#admin";
+inline constexpr std::string_view muc_owner = "http://jabber.org/protocol/muc#owner";
+inline constexpr std::string_view muc_roomconfig = "http://jabber.org/protocol/muc#roomconfig";
+inline constexpr std::string_view muc_roominfo = "http://jabber.org/protocol/muc#roominfo";
+inline constexpr std::string_view muc_register = "http://jabber.org/protocol/muc#register";
+inline constexpr std::string_view muc_request = "http://jabber.org/protocol/muc#request";
+inline constexpr std::string_view muc_unique = "http://jabber.org/protocol/muc#unique";
+inline constexpr std::string_view muc_stable_id = "http://jabber.org/protocol/muc#stable_id";
+inline constexpr std::string_view muc_self_ping =
+    "http://jabber.org/protocol/muc#self-ping-optimization";                               // 0410
+inline constexpr std::string_view occupant_id = "urn:xmpp:occupant-id:0";                  // 0421
+inline constexpr std::string_view direct_invite = "jabber:x:conference";                   // 0249
 
 }  // namespace chorus::ns

@@ -14,6 +14,7 @@
 #include "storage/last_activity.h"
 #include "storage/offline.h"
 #include "storage/roster.h"
+#include "storage/rooms.h"
 #include "storage/vcards.h"
 
 namespace chorus::storage {
@@ -34,6 +35,7 @@ public:
     virtual Vcards& vcards() = 0;
     virtual LastActivityStore& last_activity() = 0;
     virtual ImngDevices& imng_devices() = 0;
+    virtual Rooms& rooms() = 0;
 };
 
 /// Opens the backend config.storage_backend names, with config.storage_durability applied;

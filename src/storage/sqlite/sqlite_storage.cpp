@@ -12,6 +12,7 @@
 #include "storage/sqlite/sqlite_last_activity.h"
 #include "storage/sqlite/sqlite_offline.h"
 #include "storage/sqlite/sqlite_roster.h"
+#include "storage/sqlite/sqlite_rooms.h"
 #include "storage/sqlite/sqlite_vcards.h"
 
 namespace chorus::storage::sqlite {
@@ -30,7 +31,8 @@ public:
           blocklist_(*db_),
           vcards_(*db_),
           last_activity_(*db_),
-          imng_devices_(*db_)
+          imng_devices_(*db_),
+          rooms_(*db_)
     {
     }
 
@@ -41,6 +43,7 @@ public:
     Vcards& vcards() override { return vcards_; }
     LastActivityStore& last_activity() override { return last_activity_; }
     ImngDevices& imng_devices() override { return imng_devices_; }
+    Rooms& rooms() override { return rooms_; }
 
     // Built on first use, so its writer thread and its hold on the WAL's checkpoints exist
     // only in a process that archives (chorusd's MAM module, not chorusctl).
@@ -64,6 +67,7 @@ private:
     SqliteVcards vcards_;
     SqliteLastActivity last_activity_;
     SqliteImngDevices imng_devices_;
+    SqliteRooms rooms_;
     // Last, so it goes first: its writer drains and joins while the connections are open.
     std::unique_ptr<SqliteArchive> archive_;
 };
