@@ -22,10 +22,10 @@ struct StoredRoom {
 
 /// One affiliation of a room; a registered nick (muc#register) rides on it.
 struct RoomAffiliation {
-    std::string jid;  // bare JID (or a domain)
+    std::string jid;          // bare JID (or a domain)
     std::string affiliation;  // owner, admin, member, outcast
-    std::string nick;    // registered nick, or empty
-    std::string reason;  // given when it was set
+    std::string nick;         // registered nick, or empty
+    std::string reason;       // given when it was set
 };
 
 class Rooms {

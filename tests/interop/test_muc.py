@@ -101,7 +101,7 @@ async def scenario_rooms(server):
     refused = await join(romeo, "Romeo")
     assert harness.stanza_error(refused) == "item-not-found", ET.tostring(refused)
     form = await juliet["xep_0045"].get_room_config(ROOM, timeout=5)
-    assert "muc#roomconfig_persistentroom" in form["fields"]
+    assert "muc#roomconfig_persistentroom" in form.get_fields(), form
     kind, _ = await iq(juliet, submit({"muc#roomconfig_persistentroom": "1",
                                        "muc#roomconfig_roomname": "Tea room",
                                        "muc#roomconfig_whois": "anyone",
@@ -172,7 +172,7 @@ async def scenario_rooms(server):
                if is_msg(x) and x.find("{urn:xmpp:delay}delay") is not None]
     assert [body(x) for x in delayed] == ["m3", "m4"], [body(x) for x in delayed]
     members = await juliet["xep_0045"].get_affiliation_list(ROOM, "member")
-    assert sorted(members) == ["nurse@localhost", "romeo@localhost"], members
+    assert sorted(str(j) for j in members) == ["nurse@localhost", "romeo@localhost"], members
 
     # Kick (307) and ban (301); a banned user cannot come back.
     await join(romeo, "Romeo", "<password>s3cret</password>")

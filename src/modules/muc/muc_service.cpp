@@ -5,13 +5,13 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "base/encoding.h"
 #include "modules/module_context.h"
 #include "modules/muc/muc.h"
 #include "modules/muc/muc_xml.h"
 #include "router/router.h"
 #include "server/server.h"
 #include "stanza/namespaces.h"
-#include "base/encoding.h"
 #include "stanza/stanza_bytes.h"
 
 namespace chorus::modules::muc {
@@ -26,7 +26,10 @@ MucService::MucService(Server& server, std::string domain)
 
 MucService::~MucService() = default;
 
-std::string MucService::next_id() { return fmt::format("muc-{:x}", ++id_counter_); }
+std::string MucService::next_id()
+{
+    return fmt::format("muc-{:x}", ++id_counter_);
+}
 
 bool MucService::deliver(const Jid& to, const router::SharedBytes& bytes, std::int64_t wait_for)
 {
@@ -108,14 +111,13 @@ Room* MucService::find_room(const std::string& bare)
             }
         }
     }
-    auto room = std::make_unique<Room>(*this, *Jid::parse(bare),
-                                       RoomConfig::from_text((*stored)->config));
+    auto room =
+        std::make_unique<Room>(*this, *Jid::parse(bare), RoomConfig::from_text((*stored)->config));
     room->load((*stored)->subject, (*stored)->subject_nick, list, nicks);
     return rooms_.emplace(bare, std::move(room)).first->second.get();
 }
 
-Room* MucService::create_room(const Jid& room_jid, const Jid& creator,
-                              const xml::Element& presence)
+Room* MucService::create_room(const Jid& room_jid, const Jid& creator, const xml::Element& presence)
 {
     auto created = store_.count_created_by(creator.bare_str());
     if (created && *created >= limits_.max_rooms_per_user) {
@@ -201,8 +203,8 @@ xml::Element MucService::disco_info() const
         .set_attr("category", "conference")
         .set_attr("type", "text")
         .set_attr("name", "Chorus group chats");
-    for (auto f : {ns::disco_info, ns::disco_items, ns::muc, ns::muc_unique,
-                   ns::muc_self_ping, ns::occupant_id, ns::muc_stable_id}) {
+    for (auto f : {ns::disco_info, ns::disco_items, ns::muc, ns::muc_unique, ns::muc_self_ping,
+                   ns::occupant_id, ns::muc_stable_id}) {
         q.add_child("feature", std::string(ns::disco_info)).set_attr("var", f);
     }
     return q;
@@ -264,22 +266,23 @@ void MucService::handle_service_iq(const Jid& from, const xml::Element& iq)
 
 ModuleSpec spec()
 {
-    return {.name = "muc",
-            .xeps = {{45, "1.35"}, {249, "1.2"}, {410, "1.0.1"}, {421, "0.1.0"}},
-            .depends = {"disco"},
-            .attach = [](ModuleContext& ctx) {
-                auto& server = ctx.server();
-                if (!server.config().muc.enabled) {
-                    return;
-                }
-                for (const auto& domain : server.config().domains) {
-                    auto service = std::make_shared<MucService>(
-                        server, server.config().muc.name + "." + domain);
-                    ctx.serve_domain(service->domain(),
-                                     {"conference", "text", "Chorus group chats",
-                                      [service](xml::Element s) { service->handle(std::move(s)); }});
-                }
-            }};
+    return {
+        .name = "muc",
+        .xeps = {{45, "1.35"}, {249, "1.2"}, {410, "1.0.1"}, {421, "0.1.0"}},
+        .depends = {"disco"},
+        .attach = [](ModuleContext& ctx) {
+            auto& server = ctx.server();
+            if (!server.config().muc.enabled) {
+                return;
+            }
+            for (const auto& domain : server.config().domains) {
+                auto service =
+                    std::make_shared<MucService>(server, server.config().muc.name + "." + domain);
+                ctx.serve_domain(service->domain(),
+                                 {"conference", "text", "Chorus group chats",
+                                  [service](xml::Element s) { service->handle(std::move(s)); }});
+            }
+        }};
 }
 
 }  // namespace chorus::modules::muc

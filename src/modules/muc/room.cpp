@@ -154,15 +154,15 @@ void Room::on_message(const Jid& from, const xml::Element& m, const std::string&
         prune_gone();
         return;
     }
-    if (const auto* form = m.child("x", ns::data_forms); form && nick.empty() && o &&
-                                                         form_type(*form) == ns::muc_request) {
+    if (const auto* form = m.child("x", ns::data_forms);
+        form && nick.empty() && o && form_type(*form) == ns::muc_request) {
         voice_request(*o, *form);
         return;
     }
     if (!o) {
         send_error(from, m,
-                   StanzaError::not_acceptable("You are not in this room").with_type(
-                       ErrorType::cancel));  // §7.4
+                   StanzaError::not_acceptable("You are not in this room")
+                       .with_type(ErrorType::cancel));  // §7.4
         return;
     }
     if (m.attr("type") == "groupchat") {

@@ -26,7 +26,7 @@ struct Occupant {
     std::vector<Jid> sessions;  // the joined full JIDs, oldest first
     Affiliation affiliation = Affiliation::none;
     Role role = Role::none;
-    xml::Element presence;  // the last presence's children we repeat (show, status, ...)
+    xml::Element presence;    // the last presence's children we repeat (show, status, ...)
     std::string occupant_id;  // XEP-0421
 };
 
@@ -81,8 +81,8 @@ private:
     void change_nick(Occupant& o, const Jid& from, const xml::Element& p, const std::string& nick);
     void update_presence(Occupant& o, const Jid& from, const xml::Element& p);
     /// The occupant's presence to every session in the room (variants by viewer).
-    void broadcast_presence(const Occupant& o, std::string_view type,
-                            const std::vector<int>& codes, const xml::Element* extra = nullptr,
+    void broadcast_presence(const Occupant& o, std::string_view type, const std::vector<int>& codes,
+                            const xml::Element* extra = nullptr,
                             const std::string* new_nick = nullptr);
     /// The presence of occupant o as `viewer` sees it (real JID per whois, 110 to itself).
     xml::Element presence_of(const Occupant& o, std::string_view type, bool with_jid, bool self,
@@ -112,8 +112,8 @@ private:
     std::optional<StanzaError> admin_set(const Jid& from, const xml::Element& query);
     std::optional<StanzaError> admin_get(const Jid& from, const xml::Element& query,
                                          xml::Element& answer);
-    std::optional<StanzaError> set_affiliation(const Jid& actor, const Jid& target,
-                                               Affiliation a, const std::string& reason);
+    std::optional<StanzaError> set_affiliation(const Jid& actor, const Jid& target, Affiliation a,
+                                               const std::string& reason);
     void store_affiliation(const Jid& target, Affiliation a, const std::string& reason);
 
     // room_owner.cpp
@@ -136,7 +136,10 @@ private:
     void send_error(const Jid& to, const xml::Element& stanza, const StanzaError& e);
     void prune_gone();
     std::string occupant_id_for(const Jid& bare) const;
-    std::string nick_jid(std::string_view nick) const { return jid_.str() + "/" + std::string(nick); }
+    std::string nick_jid(std::string_view nick) const
+    {
+        return jid_.str() + "/" + std::string(nick);
+    }
 
     MucService& service_;
     Jid jid_;
@@ -144,14 +147,14 @@ private:
     std::string creator_;
     bool locked_ = false;
     bool destroyed_ = false;
-    bool just_created_ = false;  // the first join gets status 201
-    std::map<std::string, Occupant, std::less<>> occupants_;  // by nick
+    bool just_created_ = false;                                   // the first join gets status 201
+    std::map<std::string, Occupant, std::less<>> occupants_;      // by nick
     std::map<std::string, std::string, std::less<>> by_session_;  // full JID -> nick
     std::map<std::string, Affiliation, std::less<>> affiliations_;  // bare JID -> affiliation
-    std::map<std::string, std::string, std::less<>> registered_;  // bare JID -> nick
+    std::map<std::string, std::string, std::less<>> registered_;    // bare JID -> nick
     std::deque<HistoryEntry> history_;
     std::optional<xml::Element> subject_;  // the subject message, from room/nick, no 'to'
-    std::vector<Jid> gone_;  // local sessions found closed while sending
+    std::vector<Jid> gone_;                // local sessions found closed while sending
     // IQs forwarded to an occupant: our id -> (requester's full JID, its id).
     std::map<std::string, std::pair<Jid, std::string>, std::less<>> forwarded_iqs_;
 };

@@ -5,6 +5,8 @@
 #include "modules/muc/muc_service.h"
 #include "modules/muc/muc_xml.h"
 #include "modules/muc/room.h"
+#include "router/router.h"
+#include "server/server.h"
 #include "stanza/namespaces.h"
 
 namespace chorus::modules::muc {
@@ -87,9 +89,9 @@ std::optional<StanzaError> Room::admin_set(const Jid& from, const xml::Element& 
                 return refusal;
             }
             if (target->role != *role) {
-                apply_role(*target, *role, *role == Role::none ? std::vector<int>{307}
-                                                               : std::vector<int>{},
-                           from, reason);
+                apply_role(*target, *role,
+                           *role == Role::none ? std::vector<int>{307} : std::vector<int>{}, from,
+                           reason);
             }
             continue;
         }
@@ -118,8 +120,8 @@ std::optional<StanzaError> Room::admin_set(const Jid& from, const xml::Element& 
     return std::nullopt;
 }
 
-std::optional<StanzaError> Room::set_affiliation(const Jid& actor, const Jid& target,
-                                                 Affiliation a, const std::string& reason)
+std::optional<StanzaError> Room::set_affiliation(const Jid& actor, const Jid& target, Affiliation a,
+                                                 const std::string& reason)
 {
     const auto old = affiliation_of(target);
     std::size_t owners = 0;
@@ -148,6 +150,18 @@ std::optional<StanzaError> Room::set_affiliation(const Jid& actor, const Jid& ta
         if (o.bare.bare_view() == target.bare_view()) {
             nicks.push_back(nick);
         }
+    }
+    if (nicks.empty() && target.node().size()) {
+        // §9.3, §9.4, §10.6: status 101 tells a user away from the room its new affiliation.
+        xml::Element m("message", std::string(ns::client));
+        m.set_attr("from", jid_.str()).set_attr("to", target.bare_str());
+        m.set_attr("id", service_.next_id());
+        auto& x = m.add_child("x", std::string(ns::muc_user));
+        x.add_child("item", std::string(ns::muc_user))
+            .set_attr("affiliation", affiliation_name(a))
+            .set_attr("jid", target.bare_str());
+        add_status_codes(x, {101});
+        service_.server().router().route(std::move(m));
     }
     for (const auto& nick : nicks) {
         Occupant* o = occupant_by_nick(nick);

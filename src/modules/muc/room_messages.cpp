@@ -101,8 +101,7 @@ void Room::set_subject(Occupant& o, const xml::Element& m)
     if (!m.attr("id").empty()) {
         out.set_attr("id", m.attr("id"));
     }
-    out.add_child("subject", std::string(ns::client))
-        .add_text(m.child_text("subject", ns::client));
+    out.add_child("subject", std::string(ns::client)).add_text(m.child_text("subject", ns::client));
     out.add_child("occupant-id", std::string(ns::occupant_id)).set_attr("id", o.occupant_id);
     subject_ = out;
     save();
@@ -174,7 +173,9 @@ void Room::invite(Occupant* o, const Jid& from, const xml::Element& m, const xml
             store_affiliation(to->bare(), Affiliation::member, {});
         }
         xml::Element out("message", std::string(ns::client));
-        out.set_attr("from", jid_.str()).set_attr("to", to->str()).set_attr("id", service_.next_id());
+        out.set_attr("from", jid_.str())
+            .set_attr("to", to->str())
+            .set_attr("id", service_.next_id());
         auto& ux = out.add_child("x", std::string(ns::muc_user));
         auto& i = ux.add_child("invite", std::string(ns::muc_user));
         i.set_attr("from", from.str());
@@ -207,8 +208,8 @@ void Room::decline(const Jid& from, const xml::Element& x)
     }
     xml::Element out("message", std::string(ns::client));
     out.set_attr("from", jid_.str()).set_attr("to", to->str()).set_attr("id", service_.next_id());
-    auto& dx = out.add_child("x", std::string(ns::muc_user)).add_child("decline",
-                                                                        std::string(ns::muc_user));
+    auto& dx = out.add_child("x", std::string(ns::muc_user))
+                   .add_child("decline", std::string(ns::muc_user));
     dx.set_attr("from", from.bare_str());
     if (const auto* reason = d->child("reason", ns::muc_user)) {
         dx.add_child(*reason);

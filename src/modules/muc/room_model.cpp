@@ -6,7 +6,10 @@
 namespace chorus::modules::muc {
 namespace {
 
-bool parse_bool(std::string_view v) noexcept { return v == "1" || v == "true"; }
+bool parse_bool(std::string_view v) noexcept
+{
+    return v == "1" || v == "true";
+}
 
 std::size_t parse_size(std::string_view v, std::size_t fallback) noexcept
 {
@@ -49,11 +52,16 @@ std::string unescape_line(std::string_view v)
 std::string_view affiliation_name(Affiliation a) noexcept
 {
     switch (a) {
-        case Affiliation::outcast: return "outcast";
-        case Affiliation::none: return "none";
-        case Affiliation::member: return "member";
-        case Affiliation::admin: return "admin";
-        case Affiliation::owner: return "owner";
+        case Affiliation::outcast:
+            return "outcast";
+        case Affiliation::none:
+            return "none";
+        case Affiliation::member:
+            return "member";
+        case Affiliation::admin:
+            return "admin";
+        case Affiliation::owner:
+            return "owner";
     }
     return "none";
 }
@@ -61,18 +69,22 @@ std::string_view affiliation_name(Affiliation a) noexcept
 std::string_view role_name(Role r) noexcept
 {
     switch (r) {
-        case Role::none: return "none";
-        case Role::visitor: return "visitor";
-        case Role::participant: return "participant";
-        case Role::moderator: return "moderator";
+        case Role::none:
+            return "none";
+        case Role::visitor:
+            return "visitor";
+        case Role::participant:
+            return "participant";
+        case Role::moderator:
+            return "moderator";
     }
     return "none";
 }
 
 std::optional<Affiliation> parse_affiliation(std::string_view s) noexcept
 {
-    for (auto a : {Affiliation::outcast, Affiliation::none, Affiliation::member,
-                   Affiliation::admin, Affiliation::owner}) {
+    for (auto a : {Affiliation::outcast, Affiliation::none, Affiliation::member, Affiliation::admin,
+                   Affiliation::owner}) {
         if (affiliation_name(a) == s) {
             return a;
         }
@@ -167,21 +179,25 @@ Role default_role(Affiliation a, const RoomConfig& c) noexcept
 {
     switch (a) {
         case Affiliation::owner:
-        case Affiliation::admin: return Role::moderator;
-        case Affiliation::member: return Role::participant;
+        case Affiliation::admin:
+            return Role::moderator;
+        case Affiliation::member:
+            return Role::participant;
         case Affiliation::none:
             if (c.members_only) {
                 return Role::none;  // may not enter at all
             }
             return c.moderated ? Role::visitor : Role::participant;
-        case Affiliation::outcast: return Role::none;
+        case Affiliation::outcast:
+            return Role::none;
     }
     return Role::none;
 }
 
 std::optional<StanzaError> entry_refusal(const EntryFacts& f, const RoomConfig& c)
 {
-    const bool privileged = f.affiliation == Affiliation::owner || f.affiliation == Affiliation::admin;
+    const bool privileged =
+        f.affiliation == Affiliation::owner || f.affiliation == Affiliation::admin;
     if (f.locked && f.affiliation != Affiliation::owner) {
         // §10.1.2: a room awaiting its configuration does not exist for anyone else yet.
         return StanzaError::item_not_found("This room is locked until its owner configures it");
@@ -204,14 +220,20 @@ std::optional<StanzaError> entry_refusal(const EntryFacts& f, const RoomConfig& 
     return std::nullopt;
 }
 
-bool may_speak(Role r) noexcept { return r == Role::participant || r == Role::moderator; }
+bool may_speak(Role r) noexcept
+{
+    return r == Role::participant || r == Role::moderator;
+}
 
 bool may_set_subject(Role r, const RoomConfig& c) noexcept
 {
     return r == Role::moderator || (r == Role::participant && c.change_subject);
 }
 
-bool may_send_pm(Role r, const RoomConfig& c) noexcept { return r != Role::none && c.allow_pm; }
+bool may_send_pm(Role r, const RoomConfig& c) noexcept
+{
+    return r != Role::none && c.allow_pm;
+}
 
 bool may_invite(Affiliation a, Role r, const RoomConfig& c) noexcept
 {
@@ -283,15 +305,21 @@ bool may_read_list(Affiliation actor, Affiliation list, const RoomConfig& c) noe
         case Affiliation::member:
             // §9.5: the member list; members of a members-only room may read it too.
             return actor >= Affiliation::admin || (c.members_only && actor == Affiliation::member);
-        case Affiliation::outcast: return actor >= Affiliation::admin;
+        case Affiliation::outcast:
+            return actor >= Affiliation::admin;
         case Affiliation::admin:
-        case Affiliation::owner: return actor >= Affiliation::admin;  // §10.5, §10.8
-        case Affiliation::none: return false;
+        case Affiliation::owner:
+            return actor >= Affiliation::admin;  // §10.5, §10.8
+        case Affiliation::none:
+            return false;
     }
     return false;
 }
 
-bool may_read_role_list(Role actor) noexcept { return actor == Role::moderator; }
+bool may_read_role_list(Role actor) noexcept
+{
+    return actor == Role::moderator;
+}
 
 bool sees_real_jids(Role r, const RoomConfig& c) noexcept
 {

@@ -35,12 +35,12 @@ struct RoomConfig {
     std::string password;  // empty: none
     Whois whois = Whois::moderators;
     std::size_t history_length = 20;
-    bool allow_pm = true;  // occupants may send private messages (visitors included)
-    bool change_subject = false;  // participants (not only moderators) may set the subject
-    bool allow_invites = false;   // members may invite in a members-only room
-    bool archive = true;          // XEP-0313 on the room
+    bool allow_pm = true;           // occupants may send private messages (visitors included)
+    bool change_subject = false;    // participants (not only moderators) may set the subject
+    bool allow_invites = false;     // members may invite in a members-only room
+    bool archive = true;            // XEP-0313 on the room
     std::size_t max_occupants = 0;  // 0: the service's limit
-    std::string salt;  // secret input of XEP-0421 occupant ids (not in the form)
+    std::string salt;               // secret input of XEP-0421 occupant ids (not in the form)
 
     bool password_protected() const noexcept { return !password.empty(); }
     /// "key=value" lines (storage); unknown keys are ignored when read back.
@@ -55,9 +55,9 @@ struct EntryFacts {
     Affiliation affiliation = Affiliation::none;
     bool password_ok = true;
     bool room_full = false;
-    bool nick_taken = false;      // by another user (the own devices share a nick)
-    bool nick_reserved = false;   // registered by another user
-    bool locked = false;          // created, not configured yet (§10.1.2)
+    bool nick_taken = false;     // by another user (the own devices share a nick)
+    bool nick_reserved = false;  // registered by another user
+    bool locked = false;         // created, not configured yet (§10.1.2)
 };
 /// XEP-0045 §7.2: the refusal for an entry attempt, in the order the XEP checks them.
 std::optional<StanzaError> entry_refusal(const EntryFacts& f, const RoomConfig& c);

@@ -19,7 +19,10 @@ namespace {
 
 constexpr std::size_t max_forwarded_iqs = 256;
 
-bool truthy(const std::string& v) { return v == "1" || v == "true"; }
+bool truthy(const std::string& v)
+{
+    return v == "1" || v == "true";
+}
 
 }  // namespace
 
@@ -65,8 +68,8 @@ xml::Element Room::config_form() const
     }
     add_field(f, "muc#roomconfig_historylength", "text-single", "Messages of history for joiners",
               {std::to_string(config_.history_length)});
-    auto& pm = add_field(f, "muc#roomconfig_allowpm", "list-single", "Who may send private messages",
-                         {config_.allow_pm ? "anyone" : "none"});
+    auto& pm = add_field(f, "muc#roomconfig_allowpm", "list-single",
+                         "Who may send private messages", {config_.allow_pm ? "anyone" : "none"});
     for (auto v : {"anyone", "none"}) {
         pm.add_child("option", std::string(ns::data_forms))
             .add_child("value", std::string(ns::data_forms))
@@ -189,8 +192,9 @@ std::optional<StanzaError> Room::apply_config_form(const xml::Element& form, con
         // §10.2.1: occupants learn that the configuration changed (104), and how the
         // room's anonymity changed (172: now non-anonymous, 173: semi-anonymous).
         xml::Element m("message", std::string(ns::client));
-        m.set_attr("from", jid_.str()).set_attr("type", "groupchat").set_attr("id",
-                                                                               service_.next_id());
+        m.set_attr("from", jid_.str())
+            .set_attr("type", "groupchat")
+            .set_attr("id", service_.next_id());
         std::vector<int> codes = {104};
         if (whois_changed) {
             codes.push_back(config_.whois == Whois::anyone ? 172 : 173);
@@ -409,8 +413,9 @@ void Room::iq_to_occupant(const Jid& from, const xml::Element& iq, const std::st
     const auto* payload = iq.first_element();
     if (o->nick == nick && payload && payload->is("ping", ns::ping)) {
         xml::Element pong("iq", std::string(ns::client));
-        pong.set_attr("type", "result").set_attr("id", iq.attr("id")).set_attr("from",
-                                                                                nick_jid(nick));
+        pong.set_attr("type", "result")
+            .set_attr("id", iq.attr("id"))
+            .set_attr("from", nick_jid(nick));
         send_to(from, pong);  // XEP-0410 §3.1: the room answers for a joined device
         return;
     }
@@ -506,7 +511,9 @@ void Room::on_iq(const Jid& from, const xml::Element& iq, const std::string& nic
         send_error(from, iq, *error);
     } else {
         xml::Element result("iq", std::string(ns::client));
-        result.set_attr("type", "result").set_attr("id", iq.attr("id")).set_attr("from", jid_.str());
+        result.set_attr("type", "result")
+            .set_attr("id", iq.attr("id"))
+            .set_attr("from", jid_.str());
         if (with_payload && !payload.name().empty()) {
             result.add_child(std::move(payload));
         }

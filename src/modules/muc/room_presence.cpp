@@ -114,9 +114,9 @@ void Room::join(const Jid& from, const xml::Element& p, const std::string& nick)
     auto reserved = std::find_if(registered_.begin(), registered_.end(), [&](const auto& kv) {
         return kv.second == nick && kv.first != bare.bare_view();
     });
-    const std::size_t cap = config_.max_occupants ? std::min(config_.max_occupants,
-                                                             service_.limits().max_occupants)
-                                                  : service_.limits().max_occupants;
+    const std::size_t cap = config_.max_occupants
+                                ? std::min(config_.max_occupants, service_.limits().max_occupants)
+                                : service_.limits().max_occupants;
     EntryFacts facts{
         .affiliation = affiliation_of(bare),
         .password_ok = muc_x && muc_x->child_text("password", ns::muc) == config_.password,
@@ -197,8 +197,7 @@ void Room::update_presence(Occupant& o, const Jid& /*from*/, const xml::Element&
     broadcast_presence(o, {}, {});
 }
 
-void Room::change_nick(Occupant& o, const Jid& from, const xml::Element& p,
-                       const std::string& nick)
+void Room::change_nick(Occupant& o, const Jid& from, const xml::Element& p, const std::string& nick)
 {
     Occupant* existing = occupant_by_nick(nick);
     auto reserved = std::find_if(registered_.begin(), registered_.end(), [&](const auto& kv) {
@@ -345,8 +344,7 @@ void Room::send_history(const Jid& to, const xml::Element* req)
     }
     std::vector<std::string> picked;
     std::size_t chars = 0;
-    for (auto it = history_.rbegin(); it != history_.rend() && picked.size() < max_stanzas;
-         ++it) {
+    for (auto it = history_.rbegin(); it != history_.rend() && picked.size() < max_stanzas; ++it) {
         if (since && it->stamp < *since) {
             break;
         }

@@ -25,8 +25,7 @@ constexpr std::string_view upsert_aff_sql =
     "affiliation = excluded.affiliation, nick = excluded.nick, reason = excluded.reason";
 constexpr std::string_view delete_aff_sql =
     "DELETE FROM muc_affiliations WHERE room = ?1 AND jid = ?2";
-constexpr std::string_view count_created_sql =
-    "SELECT count(*) FROM muc_rooms WHERE creator = ?1";
+constexpr std::string_view count_created_sql = "SELECT count(*) FROM muc_rooms WHERE creator = ?1";
 
 std::string_view service_of(std::string_view jid)
 {
@@ -130,10 +129,9 @@ Result<std::vector<RoomAffiliation>, StorageError> SqliteRooms::affiliations(std
         if (!*row) {
             return out;
         }
-        out.push_back({std::string(select_affs_.column_text(0)),
-                       std::string(select_affs_.column_text(1)),
-                       std::string(select_affs_.column_text(2)),
-                       std::string(select_affs_.column_text(3))});
+        out.push_back(
+            {std::string(select_affs_.column_text(0)), std::string(select_affs_.column_text(1)),
+             std::string(select_affs_.column_text(2)), std::string(select_affs_.column_text(3))});
     }
 }
 
@@ -146,8 +144,11 @@ Result<void, StorageError> SqliteRooms::set_affiliation(std::string_view room,
         return delete_aff_.run();
     }
     auto guard = upsert_aff_.reset_on_exit();
-    upsert_aff_.bind(1, room).bind(2, a.jid).bind(3, a.affiliation).bind(4, a.nick).bind(5,
-                                                                                       a.reason);
+    upsert_aff_.bind(1, room)
+        .bind(2, a.jid)
+        .bind(3, a.affiliation)
+        .bind(4, a.nick)
+        .bind(5, a.reason);
     return upsert_aff_.run();
 }
 

@@ -102,8 +102,9 @@ TEST_F(Muc, GroupChatCarriesTheRoomsStanzaIdAndReachesEveryDeviceOnce)
         EXPECT_EQ(count(*s, "to='" + s->jid().str() + "'"), 1u);
     }
     // A private message to the nick reaches each of Juliet's devices once; no Carbons copy.
-    t.send(romeo, "<message to='tea@conference.localhost/Juliet' type='chat'><body>psst</body>"
-                  "</message>");
+    t.send(romeo,
+           "<message to='tea@conference.localhost/Juliet' type='chat'><body>psst</body>"
+           "</message>");
     for (auto* s : {&laptop, &phone, &tablet}) {
         EXPECT_EQ(count(*s, "psst"), 1u) << s->jid().str();
         EXPECT_EQ(count(*s, "urn:xmpp:carbons:2"), 0u);
@@ -136,18 +137,21 @@ TEST_F(Muc, NickChangesKicksAndBans)
     auto& nurse = t.bind("nurse@localhost/pc", legacy());
     t.send(nurse, join_stanza("Juliet"));
     EXPECT_EQ(count(nurse, "conflict"), 1u);
-    t.send(romeo, "<iq type='set' id='k' to='tea@conference.localhost'><query "
-                  "xmlns='http://jabber.org/protocol/muc#admin'><item nick='Juliet' "
-                  "role='none'/></query></iq>");
+    t.send(romeo,
+           "<iq type='set' id='k' to='tea@conference.localhost'><query "
+           "xmlns='http://jabber.org/protocol/muc#admin'><item nick='Juliet' "
+           "role='none'/></query></iq>");
     EXPECT_EQ(count(romeo, "forbidden"), 1u) << "a participant cannot kick";
-    t.send(owner, "<iq type='set' id='k' to='tea@conference.localhost'><query "
-                  "xmlns='http://jabber.org/protocol/muc#admin'><item nick='Romeo2' "
-                  "role='none'><reason>bye</reason></item></query></iq>");
+    t.send(owner,
+           "<iq type='set' id='k' to='tea@conference.localhost'><query "
+           "xmlns='http://jabber.org/protocol/muc#admin'><item nick='Romeo2' "
+           "role='none'><reason>bye</reason></item></query></iq>");
     EXPECT_EQ(count(romeo, "code='307'"), 1u);
     romeo.sent.clear();
-    t.send(owner, "<iq type='set' id='b' to='tea@conference.localhost'><query "
-                  "xmlns='http://jabber.org/protocol/muc#admin'><item jid='romeo@localhost' "
-                  "affiliation='outcast'/></query></iq>");
+    t.send(owner,
+           "<iq type='set' id='b' to='tea@conference.localhost'><query "
+           "xmlns='http://jabber.org/protocol/muc#admin'><item jid='romeo@localhost' "
+           "affiliation='outcast'/></query></iq>");
     t.send(romeo, join_stanza("Romeo"));
     EXPECT_EQ(count(romeo, "forbidden"), 1u);
 }
@@ -165,9 +169,10 @@ TEST_F(Muc, HistoryOnJoinHonoursMaxstanzasAndTheArchiveAnswersQueries)
     EXPECT_EQ(count(romeo, "line 4"), 1u);
     EXPECT_EQ(count(romeo, "line 2"), 0u);
     romeo.sent.clear();
-    t.send(romeo, "<iq type='set' id='q' to='tea@conference.localhost'><query "
-                  "xmlns='urn:xmpp:mam:2' queryid='x'><set "
-                  "xmlns='http://jabber.org/protocol/rsm'><max>3</max></set></query></iq>");
+    t.send(romeo,
+           "<iq type='set' id='q' to='tea@conference.localhost'><query "
+           "xmlns='urn:xmpp:mam:2' queryid='x'><set "
+           "xmlns='http://jabber.org/protocol/rsm'><max>3</max></set></query></iq>");
     EXPECT_EQ(count(romeo, "<result xmlns='urn:xmpp:mam:2'"), 3u);
     EXPECT_EQ(count(romeo, "<count>5</count>"), 1u);
 }
@@ -186,9 +191,10 @@ TEST_F(Muc, MembersOnlyAndPasswordRoomsRefuseWithTheXepsErrors)
     auto& romeo = t.bind("romeo@localhost/phone", legacy());
     t.send(romeo, join_stanza("Romeo", "<password>pw</password>"));
     EXPECT_EQ(count(romeo, "registration-required"), 1u);
-    t.send(owner, "<iq type='set' id='m' to='tea@conference.localhost'><query "
-                  "xmlns='http://jabber.org/protocol/muc#admin'><item jid='romeo@localhost' "
-                  "affiliation='member'/></query></iq>");
+    t.send(owner,
+           "<iq type='set' id='m' to='tea@conference.localhost'><query "
+           "xmlns='http://jabber.org/protocol/muc#admin'><item jid='romeo@localhost' "
+           "affiliation='member'/></query></iq>");
     t.send(romeo, join_stanza("Romeo"));
     EXPECT_EQ(count(romeo, "not-authorized"), 1u);
     t.send(romeo, join_stanza("Romeo", "<password>pw</password>"));
@@ -199,18 +205,22 @@ TEST_F(Muc, ServiceAndRoomAnswerDisco)
 {
     create_room();
     auto& romeo = t.bind("romeo@localhost/phone", legacy());
-    auto info = t.ask(romeo, "<iq type='get' id='d' to='conference.localhost'><query "
-                             "xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+    auto info = t.ask(romeo,
+                      "<iq type='get' id='d' to='conference.localhost'><query "
+                      "xmlns='http://jabber.org/protocol/disco#info'/></iq>");
     EXPECT_EQ(count(romeo, "http://jabber.org/protocol/muc'"), 1u);
-    t.ask(romeo, "<iq type='get' id='i' to='conference.localhost'><query "
-                 "xmlns='http://jabber.org/protocol/disco#items'/></iq>");
+    t.ask(romeo,
+          "<iq type='get' id='i' to='conference.localhost'><query "
+          "xmlns='http://jabber.org/protocol/disco#items'/></iq>");
     EXPECT_EQ(count(romeo, "jid='tea@conference.localhost'"), 1u);
-    t.ask(romeo, "<iq type='get' id='r' to='tea@conference.localhost'><query "
-                 "xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+    t.ask(romeo,
+          "<iq type='get' id='r' to='tea@conference.localhost'><query "
+          "xmlns='http://jabber.org/protocol/disco#info'/></iq>");
     EXPECT_EQ(count(romeo, "muc_temporary"), 1u);
     EXPECT_EQ(count(romeo, "urn:xmpp:mam:2"), 1u);
-    t.ask(romeo, "<iq type='get' id='p' to='tea@conference.localhost/Juliet'><ping "
-                 "xmlns='urn:xmpp:ping'/></iq>");
+    t.ask(romeo,
+          "<iq type='get' id='p' to='tea@conference.localhost/Juliet'><ping "
+          "xmlns='urn:xmpp:ping'/></iq>");
     EXPECT_EQ(count(romeo, "not-acceptable"), 1u) << "XEP-0410: not joined";
 }
 
