@@ -54,14 +54,16 @@ TEST_F(MucLimits, RoomsPerUserAndOccupantsPerRoom)
     auto& juliet = t.bind("juliet@localhost/a", legacy());
     t.send(juliet, join("one", "J"));
     t.send(juliet, join("two", "J"));
-    t.send(juliet, "<iq type='set' id='p' to='one@conference.localhost'><query "
-                   "xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' "
-                   "type='submit'><field var='muc#roomconfig_persistentroom'><value>1</value>"
-                   "</field></x></query></iq>");
-    t.send(juliet, "<iq type='set' id='p' to='two@conference.localhost'><query "
-                   "xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' "
-                   "type='submit'><field var='muc#roomconfig_persistentroom'><value>1</value>"
-                   "</field></x></query></iq>");
+    t.send(juliet,
+           "<iq type='set' id='p' to='one@conference.localhost'><query "
+           "xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' "
+           "type='submit'><field var='muc#roomconfig_persistentroom'><value>1</value>"
+           "</field></x></query></iq>");
+    t.send(juliet,
+           "<iq type='set' id='p' to='two@conference.localhost'><query "
+           "xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' "
+           "type='submit'><field var='muc#roomconfig_persistentroom'><value>1</value>"
+           "</field></x></query></iq>");
     juliet.sent.clear();
     t.send(juliet, join("three", "J"));
     EXPECT_EQ(count(juliet, "resource-constraint"), 1u) << "a third room is refused";
@@ -113,16 +115,18 @@ TEST_F(MucLimits, RegisteredNicksAreReservedAndIqsReachOccupants)
            "<x xmlns='jabber:x:data' type='submit'><field var='muc#register_roomnick'>"
            "<value>Romeo</value></field></x></query></iq>");
     EXPECT_EQ(count(romeo, "type='result'"), 1u);
-    auto reg = t.ask(romeo, "<iq type='get' id='r2' to='one@conference.localhost'><query "
-                            "xmlns='jabber:iq:register'/></iq>");
+    auto reg = t.ask(romeo,
+                     "<iq type='get' id='r2' to='one@conference.localhost'><query "
+                     "xmlns='jabber:iq:register'/></iq>");
     EXPECT_NE(reg.child("query", ns::register_)->child("registered", ns::register_), nullptr);
     t.send(juliet, "<presence to='one@conference.localhost/Romeo'/>");
     EXPECT_EQ(count(juliet, "conflict"), 1u) << "the nick is Romeo's";
     t.send(romeo, join("one", "Romeo"));
     // An IQ to an occupant is forwarded from the asker's nick and its answer comes back.
     juliet.sent.clear();
-    t.send(juliet, "<iq type='get' id='v1' to='one@conference.localhost/Romeo'><query "
-                   "xmlns='jabber:iq:version'/></iq>");
+    t.send(juliet,
+           "<iq type='get' id='v1' to='one@conference.localhost/Romeo'><query "
+           "xmlns='jabber:iq:version'/></iq>");
     ASSERT_EQ(count(romeo, "jabber:iq:version"), 1u);
     auto fwd = testing::parse_stanza(romeo.sent.back());
     EXPECT_EQ(fwd->attr("from"), "one@conference.localhost/J");
@@ -132,8 +136,9 @@ TEST_F(MucLimits, RegisteredNicksAreReservedAndIqsReachOccupants)
     EXPECT_EQ(count(juliet, "id='v1'"), 1u);
     EXPECT_EQ(count(juliet, "from='one@conference.localhost/Romeo'"), 1u);
     // XEP-0410: a joined device pinging its own nick is answered by the room.
-    auto pong = t.ask(romeo, "<iq type='get' id='sp' to='one@conference.localhost/Romeo'><ping "
-                             "xmlns='urn:xmpp:ping'/></iq>");
+    auto pong = t.ask(romeo,
+                      "<iq type='get' id='sp' to='one@conference.localhost/Romeo'><ping "
+                      "xmlns='urn:xmpp:ping'/></iq>");
     EXPECT_EQ(pong.attr("type"), "result");
 }
 
