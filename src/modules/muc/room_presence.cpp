@@ -164,14 +164,18 @@ void Room::join(const Jid& from, const xml::Element& p, const std::string& nick)
         }
     }
     if (!same_user) {
+        router::SharedBytes forms[2];  // without and with the real JID, serialized once
         for (const auto& [other_nick, other] : occupants_) {
             if (&other == o) {
                 continue;
             }
-            const auto bytes = std::make_shared<const std::string>(serialize_stanza(presence_of(
-                *o, {}, sees_real_jids(other.role, config_), false, {}, nullptr, nullptr)));
+            const bool jid = sees_real_jids(other.role, config_);
+            if (!forms[jid]) {
+                forms[jid] = std::make_shared<const std::string>(
+                    serialize_stanza(presence_of(*o, {}, jid, false, {}, nullptr, nullptr)));
+            }
             for (const auto& s : other.sessions) {
-                send_to(s, bytes);
+                send_to(s, forms[jid]);
             }
         }
     }
