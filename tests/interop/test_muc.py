@@ -270,7 +270,11 @@ async def scenario_restart(server):
     assert "muc_membersonly" in info["disco_info"]["features"]
     refused = await join(romeo, "Romeo", "<password>s3cret</password>")
     assert harness.stanza_error(refused) == "forbidden", "the ban survived the restart"
-    await join(juliet, "Juliet")
+    await join(juliet, "Juliet", "<history maxstanzas='2'/>")
+    await settle(juliet)
+    history = [body(x) for x in juliet.inbox
+               if is_msg(x) and x.find("{urn:xmpp:delay}delay") is not None]
+    assert history == ["g1", "g2"], history  # taken back from the room archive
     before = len(juliet.received)
     kind, fin = await iq(juliet, f"<query xmlns='{MAM}'/>")
     assert kind == "result", kind

@@ -28,7 +28,7 @@ MucService::~MucService() = default;
 
 std::string MucService::next_id()
 {
-    return fmt::format("muc-{:x}", ++id_counter_);
+    return fmt::format("muc-{:012x}", ++id_counter_);
 }
 
 bool MucService::deliver(const Jid& to, const router::SharedBytes& bytes, std::int64_t wait_for)
@@ -114,6 +114,7 @@ Room* MucService::find_room(const std::string& bare)
     auto room =
         std::make_unique<Room>(*this, *Jid::parse(bare), RoomConfig::from_text((*stored)->config));
     room->load((*stored)->subject, (*stored)->subject_nick, list, nicks);
+    room->restore_history();
     return rooms_.emplace(bare, std::move(room)).first->second.get();
 }
 

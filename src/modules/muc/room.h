@@ -55,6 +55,8 @@ public:
               const std::vector<std::pair<Jid, Affiliation>>& affiliations,
               const std::map<std::string, std::string>& nicks);
     void create(const Jid& creator, bool instant);
+    /// Takes the newest archived messages back as history (a persistent room loaded).
+    void restore_history();
 
     /// The room's stanzas; nick is the resource of 'to' (empty: the room itself).
     void on_presence(const Jid& from, const xml::Element& p, const std::string& nick);
