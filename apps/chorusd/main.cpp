@@ -77,6 +77,9 @@ int serve(chorus::Config config, const std::string& ready_file)
 
     asio::signal_set signals(io, SIGINT, SIGTERM);
     asio::steady_timer deadline(io);
+    // Owned here, not by its own closure: a self-owning closure outlived the loop (a leak).
+    asio::steady_timer poll_timer(io);
+    std::function<void()> poll_closed;
     signals.async_wait([&](boost::system::error_code ec, int sig) {
         if (ec) {
             return;
@@ -90,17 +93,19 @@ int serve(chorus::Config config, const std::string& ready_file)
         // Sessions get a moment to flush their last bytes, then the loop ends.
         deadline.expires_after(std::chrono::seconds(3));
         deadline.async_wait([&](boost::system::error_code) { io.stop(); });
-        auto poll = std::make_shared<std::function<void()>>();
-        auto poll_timer = std::make_shared<asio::steady_timer>(io);
-        *poll = [&, poll, poll_timer] {
+        poll_closed = [&] {
             if (connections.size() == 0) {
                 io.stop();
                 return;
             }
-            poll_timer->expires_after(std::chrono::milliseconds(20));
-            poll_timer->async_wait([poll](boost::system::error_code) { (*poll)(); });
+            poll_timer.expires_after(std::chrono::milliseconds(20));
+            poll_timer.async_wait([&](boost::system::error_code ec) {
+                if (!ec) {
+                    poll_closed();
+                }
+            });
         };
-        (*poll)();
+        poll_closed();
     });
     io.run();
     spdlog::info("chorusd stopped");

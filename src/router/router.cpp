@@ -294,6 +294,9 @@ std::int64_t Router::deliver_message(const Jid& to, xml::Element msg, std::strin
 
 void Router::on_settled(router::PendingMessage& p, bool committed)
 {
+    if (committed && !p.offline) {
+        return;  // the common case: its copies have left; nothing to parse
+    }
     auto& msg = p.message;
     const auto to = Jid::parse(msg.attr("to"));
     if (!committed) {
@@ -317,7 +320,7 @@ void Router::on_settled(router::PendingMessage& p, bool committed)
         }
         return;
     }
-    if (!p.offline || !to) {
+    if (!to) {
         return;
     }
     // Nobody could take it when it was routed; a session may have come since (its offline

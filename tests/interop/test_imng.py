@@ -38,8 +38,8 @@ def carbon_of(xml, kind):
     return wrapper.find("{urn:xmpp:forward:0}forwarded/{jabber:client}message")
 
 
-async def enable(client, ns, what="enable"):
-    iq = client.make_iq_set()
+async def enable(client, ns, what="enable", to=None):
+    iq = client.make_iq_set(ito=to)
     iq.append(ET.Element("{%s}%s" % (ns, what)))
     try:
         await iq.send(timeout=5)
@@ -65,6 +65,10 @@ async def main():
         # Activation and the mutual exclusion with Carbons, both ways.
         assert await enable(phone, IMNG) is None
         assert await enable(phone, IMNG) is None, "enabling twice must be idempotent"
+        # ROUTING.md: addressed to the own bare JID or to the domain works the same.
+        assert await enable(phone, IMNG, to="juliet@localhost") is None
+        assert await enable(phone, IMNG, to="localhost") is None
+        assert await enable(romeo, IMNG, to="juliet@localhost") == "forbidden"
         assert await enable(tablet, IMNG) is None
         assert await enable(laptop, CARBONS) is None
         assert await enable(phone, CARBONS) == "not-allowed", "Carbons on an IM-NG session"

@@ -15,6 +15,9 @@ management (XEP-0198) and session loss".
    arrives); a non-numeric h ends the stream.
 3. IM-NG flag: an IM-NG session without presence, cut and resumed, still gets bare-JID
    messages (a legacy session without presence would not).
+5. over TLS: a session on STARTTLS and one on direct TLS (XEP-0368) lose their TLS
+   connections without close_notify and resume on new TLS streams, getting what arrived
+   meanwhile exactly once.
 4. expiry (sm.resume_timeout = 2): a lost legacy session's unacked messages reach the
    account's other legacy resource with their stanza-ids; a lost IM-NG session's copies are
    not re-sent anywhere; the archive holds each message exactly once (MAM); a legacy
@@ -397,6 +400,38 @@ def expiry_scenario():
     print("expiry: ok")
 
 
+def tls_scenario():
+    with harness.Server(users=USERS, direct_tls=True) as server:
+        romeo = Device(server.raw_login("romeo", USERS["romeo"], resource="tls"), "romeo/tls")
+        for direct in (False, True):
+            raw = server.raw(direct_tls=direct)
+            raw.login("juliet", USERS["juliet"], resource=f"tls{int(direct)}")
+            dev = Device(raw, f"juliet/tls{int(direct)}")
+            previd = dev.enable(resume=True).get("id")
+            send_chat(romeo, f"juliet@localhost/tls{int(direct)}", f"tls{int(direct)}-m1")
+            dev.until(lambda x: x.tag == C + "message" and body(x) == f"tls{int(direct)}-m1")
+            dev.cut()  # no close_notify, no </stream:stream>
+            send_chat(romeo, f"juliet@localhost/tls{int(direct)}", f"tls{int(direct)}-m2")
+            romeo.ping()
+
+            again = server.raw(direct_tls=direct)
+            again.open_stream()
+            if not direct:
+                again.starttls()
+            assert again.authenticate("juliet", USERS["juliet"]) is None
+            again.restart()
+            new = Device(again, f"juliet/tls{int(direct)}-resumed")
+            new.raw.send(f"<resume xmlns='{SM}' previd='{previd}' h='{dev.h}'/>")
+            resumed = new.until(lambda x: x.tag in (sm("resumed"), sm("failed")))
+            assert resumed.tag == sm("resumed"), ET.tostring(resumed).decode()
+            new.until(lambda x: x.tag == C + "message" and body(x) == f"tls{int(direct)}-m2")
+            new.ping()
+            assert [body(m) for m in new.messages()] == [f"tls{int(direct)}-m2"], \
+                [body(m) for m in new.messages()]
+            again.close()
+    print("tls: ok")
+
+
 def main():
     with harness.Server(users=USERS, config=CONFIG) as server:
         enable_and_acks(server)
@@ -404,6 +439,7 @@ def main():
         imng_flag_scenario(server)
         conflict_scenario(server)
     expiry_scenario()
+    tls_scenario()
     print("OK")
     return 0
 

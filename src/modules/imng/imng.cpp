@@ -16,7 +16,10 @@ constexpr std::string_view disable_feature = "urn:xmpp:im-ng:0#disable";
 
 IqResult set_imng(IqRequest& request, bool enable, storage::ImngDevices& devices)
 {
-    if (!request.has_session() || !request.from_own_account()) {
+    // ROUTING.md: addressed to nobody, to the own bare JID, or to the own domain.
+    const bool to_own_domain =
+        request.to().node().empty() && request.to().domain() == request.from().domain();
+    if (!request.has_session() || !(request.from_own_account() || to_own_domain)) {
         return StanzaError::forbidden("IM-NG is enabled by a session for itself");
     }
     // XEP-0409 §4: "A client activating IM-NG MUST NOT also activate Carbons."

@@ -16,17 +16,37 @@ namespace {
 
 // A segment is closed past this size, so the files SQLite has caught up with can go.
 constexpr std::uint64_t segment_bytes = 64 * 1024 * 1024;
-constexpr std::uint32_t frame_magic = 0x4a414843;  // "CHAJ"
-constexpr std::size_t header_bytes = 16;           // magic, length, 64-bit checksum
+constexpr std::uint32_t frame_magic = 0x324a4843;      // "CHJ2": word-wise checksum
+constexpr std::uint32_t fnv_frame_magic = 0x4a414843;  // "CHAJ": byte-wise, still replayed
+constexpr std::size_t header_bytes = 16;               // magic, length, 64-bit checksum
 constexpr std::uint8_t outgoing_flag = 1, same_body_flag = 2;
 
-std::uint64_t checksum(std::string_view bytes) noexcept
+std::uint64_t fnv_checksum(std::string_view bytes) noexcept
 {
-    std::uint64_t h = 1469598103934665603ULL;  // FNV-1a: detects a torn or stale tail
+    std::uint64_t h = 1469598103934665603ULL;  // FNV-1a
     for (unsigned char c : bytes) {
         h = (h ^ c) * 1099511628211ULL;
     }
     return h;
+}
+
+/// Detects a torn or stale tail. Eight bytes per step: byte-wise FNV cost the I/O thread
+/// 1,500 instructions a message, 5% of its work at saturation.
+std::uint64_t checksum(std::string_view bytes) noexcept
+{
+    constexpr std::uint64_t prime = 0x9e3779b97f4a7c15ULL;
+    std::uint64_t h = 1469598103934665603ULL ^ bytes.size();
+    std::size_t i = 0;
+    for (; i + 8 <= bytes.size(); i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, bytes.data() + i, 8);
+        h = (h ^ w) * prime;
+        h ^= h >> 29;
+    }
+    for (; i < bytes.size(); ++i) {
+        h = (h ^ static_cast<unsigned char>(bytes[i])) * prime;
+    }
+    return h ^ (h >> 32);
 }
 
 template <typename T>
@@ -160,11 +180,13 @@ void ArchiveJournal::replay(const std::function<void(const ArchiveEntry&)>& fn) 
             get(header, magic);
             get(header, length);
             get(header, sum);
-            if (magic != frame_magic || rest.size() - header_bytes < length) {
+            if ((magic != frame_magic && magic != fnv_frame_magic) ||
+                rest.size() - header_bytes < length) {
                 break;  // the write a crash cut short
             }
             const auto payload = rest.substr(header_bytes, length);
-            if (checksum(payload) != sum || !decode(payload, fn)) {
+            const auto expected = magic == frame_magic ? checksum(payload) : fnv_checksum(payload);
+            if (expected != sum || !decode(payload, fn)) {
                 break;
             }
             rest.remove_prefix(header_bytes + length);
