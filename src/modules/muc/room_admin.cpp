@@ -165,6 +165,9 @@ std::optional<StanzaError> Room::set_affiliation(const Jid& actor, const Jid& ta
     }
     for (const auto& nick : nicks) {
         Occupant* o = occupant_by_nick(nick);
+        if (!o) {
+            continue;
+        }
         o->affiliation = a;
         if (a == Affiliation::outcast) {
             apply_role(*o, Role::none, {301}, actor, reason);
