@@ -111,6 +111,25 @@ TEST_F(Muc, GroupChatCarriesTheRoomsStanzaIdAndReachesEveryDeviceOnce)
     }
 }
 
+TEST_F(Muc, CopiesLeaveOnlyAfterTheRoomArchiveCommits)
+{
+    auto& laptop = create_room();
+    auto& romeo = t.bind("romeo@localhost/phone", legacy());
+    t.send(romeo, join_stanza("Romeo"));
+    laptop.sent.clear();
+    romeo.sent.clear();
+    // DESIGN.md "archive before delivery": routed, but held until the group commit.
+    auto msg = testing::parse_stanza(
+        "<message to='tea@conference.localhost' type='groupchat'><body>held</body></message>");
+    t.server().router().from_session(romeo, std::move(*msg));
+    EXPECT_EQ(count(laptop, "held"), 0u);
+    EXPECT_EQ(count(romeo, "held"), 0u);
+    EXPECT_GT(t.server().router().gate().waiting_sessions(), 0u);
+    t.settle();
+    EXPECT_EQ(count(laptop, "held"), 1u);
+    EXPECT_EQ(count(romeo, "held"), 1u);
+}
+
 TEST_F(Muc, LeavingFromOneDeviceKeepsTheNickInTheRoom)
 {
     auto& laptop = create_room();
