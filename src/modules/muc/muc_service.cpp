@@ -31,8 +31,12 @@ std::string MucService::next_id()
     return fmt::format("muc-{:012x}", ++id_counter_);
 }
 
-bool MucService::deliver(const Jid& to, const router::SharedBytes& bytes, std::int64_t wait_for)
+bool MucService::deliver(const Jid& to, const router::SharedBytes& bytes, std::int64_t wait_for,
+                         const Jid* from)
 {
+    if (from && server_.hooks().blocks && server_.hooks().blocks(to.bare_view(), *from)) {
+        return true;  // XEP-0191 §3.3: what a blocked entity sends goes no further
+    }
     auto addressed = std::make_shared<const std::string>(with_to(*bytes, to.str()));
     if (server_.is_local_domain(to.domain())) {
         return server_.router().deliver_to_session(to, std::move(addressed), wait_for);

@@ -39,7 +39,10 @@ public:
     /// Queues bytes (a stanza without 'to') for one JID: a local session at once (behind
     /// archive entry wait_for), anything else through the router. False: a local session
     /// that is not connected.
-    bool deliver(const Jid& to, const router::SharedBytes& bytes, std::int64_t wait_for = 0);
+    /// from: the stanza's sender (room/nick), when a recipient's block list may hide it
+    /// (XEP-0191); a blocked copy is dropped and counts as delivered.
+    bool deliver(const Jid& to, const router::SharedBytes& bytes, std::int64_t wait_for = 0,
+                 const Jid* from = nullptr);
     /// A fresh id for stanzas the service makes.
     std::string next_id();
     /// A room may enter one more user / a user may join one more room (limits).

@@ -81,9 +81,10 @@ std::string Room::occupant_id_for(const Jid& bare) const
     return base64_encode(sha1(config_.salt + "\n" + jid_.str() + "\n" + bare.bare_str()));
 }
 
-void Room::send_to(const Jid& to, const router::SharedBytes& bytes, std::int64_t wait_for)
+void Room::send_to(const Jid& to, const router::SharedBytes& bytes, std::int64_t wait_for,
+                   const Jid* from)
 {
-    if (!service_.deliver(to, bytes, wait_for)) {
+    if (!service_.deliver(to, bytes, wait_for, from)) {
         gone_.push_back(to);
     }
 }

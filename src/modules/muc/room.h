@@ -133,7 +133,8 @@ private:
     void save();
 
     /// Sends a stanza (no 'to') to one session; a gone local session leaves the room.
-    void send_to(const Jid& to, const router::SharedBytes& bytes, std::int64_t wait_for = 0);
+    void send_to(const Jid& to, const router::SharedBytes& bytes, std::int64_t wait_for = 0,
+                 const Jid* from = nullptr);
     void send_to(const Jid& to, const xml::Element& stanza);
     void send_error(const Jid& to, const xml::Element& stanza, const StanzaError& e);
     void prune_gone();

@@ -46,9 +46,10 @@ void Room::fan_out(xml::Element msg, bool archive, const Jid& sender_real)
     }
     const auto shared = std::make_shared<const std::string>(std::move(bytes));
     const std::int64_t wait_for = ref ? ref->seq() : 0;
+    const auto from = Jid::parse(msg.attr("from"));
     for (const auto& [nick, o] : occupants_) {
         for (const auto& s : o.sessions) {
-            send_to(s, shared, wait_for);
+            send_to(s, shared, wait_for, from ? &*from : nullptr);
         }
     }
     if (archive) {
@@ -141,9 +142,10 @@ void Room::private_message(Occupant& o, const Jid& from, const xml::Element& m,
     const auto bytes = std::make_shared<const std::string>(serialize_stanza(out));
     // Every joined device of the recipient gets it once (the nick is the user, not one
     // device); the sending device itself does not, when it writes to its own nick.
+    const auto sender = Jid::parse(nick_jid(o.nick));
     for (const auto& s : target->sessions) {
         if (s != from) {
-            send_to(s, bytes);
+            send_to(s, bytes, 0, sender ? &*sender : nullptr);
         }
     }
 }

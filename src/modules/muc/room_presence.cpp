@@ -90,11 +90,12 @@ void Room::broadcast_presence(const Occupant& o, std::string_view type,
         }
         return slot;
     };
+    const auto sender = Jid::parse(nick_jid(o.nick));
     for (const auto& [nick, viewer] : occupants_) {
         const bool self = &viewer == &o;
         const auto bytes = form(self, self || sees_real_jids(viewer.role, config_));
         for (const auto& s : viewer.sessions) {
-            send_to(s, bytes);
+            send_to(s, bytes, 0, self || !sender ? nullptr : &*sender);
         }
     }
     if (!occupants_.contains(o.nick)) {  // already removed (kicked, last device gone)
@@ -165,6 +166,7 @@ void Room::join(const Jid& from, const xml::Element& p, const std::string& nick)
     }
     if (!same_user) {
         router::SharedBytes forms[2];  // without and with the real JID, serialized once
+        const auto sender = Jid::parse(nick_jid(o->nick));
         for (const auto& [other_nick, other] : occupants_) {
             if (&other == o) {
                 continue;
@@ -175,7 +177,7 @@ void Room::join(const Jid& from, const xml::Element& p, const std::string& nick)
                     serialize_stanza(presence_of(*o, {}, jid, false, {}, nullptr, nullptr)));
             }
             for (const auto& s : other.sessions) {
-                send_to(s, forms[jid]);
+                send_to(s, forms[jid], 0, sender ? &*sender : nullptr);
             }
         }
     }

@@ -130,6 +130,24 @@ TEST_F(Muc, CopiesLeaveOnlyAfterTheRoomArchiveCommits)
     EXPECT_EQ(count(romeo, "held"), 1u);
 }
 
+TEST_F(Muc, AnOccupantTheUsersBlockListCoversIsNotHeard)
+{
+    auto& laptop = create_room();
+    auto& romeo = t.bind("romeo@localhost/phone", legacy());
+    t.send(romeo, join_stanza("Romeo"));
+    t.send(laptop,
+           "<iq type='set' id='bl'><block xmlns='urn:xmpp:blocking'><item "
+           "jid='tea@conference.localhost/Romeo'/></block></iq>");
+    laptop.sent.clear();
+    t.send(romeo,
+           "<message to='tea@conference.localhost' type='groupchat'><body>hidden</body></message>");
+    t.send(romeo,
+           "<message to='tea@conference.localhost/Juliet' type='chat'><body>hidden "
+           "pm</body></message>");
+    EXPECT_EQ(count(laptop, "hidden"), 0u) << "XEP-0191: the blocked occupant is not heard";
+    EXPECT_EQ(count(romeo, ">hidden<"), 1u) << "the others (and the sender) still get it";
+}
+
 TEST_F(Muc, LeavingFromOneDeviceKeepsTheNickInTheRoom)
 {
     auto& laptop = create_room();
