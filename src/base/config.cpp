@@ -89,8 +89,7 @@ const Option muc_options[] = {
     {"max_history", [](Config& c) -> Target { return &c.muc.max_history; }},
     {"max_message_bytes", [](Config& c) -> Target { return &c.muc.max_message_bytes; }},
     {"max_joins_per_minute", [](Config& c) -> Target { return &c.muc.max_joins_per_minute; }},
-    {"max_rooms_per_occupant",
-     [](Config& c) -> Target { return &c.muc.max_rooms_per_occupant; }},
+    {"max_rooms_per_occupant", [](Config& c) -> Target { return &c.muc.max_rooms_per_occupant; }},
 };
 
 struct Section {

@@ -28,7 +28,7 @@ struct Limits {
 /// [muc]: the group chat service (XEP-0045) on <name>.<domain> of every served domain.
 struct MucConfig {
     bool enabled = true;
-    std::string name = "conference";  // the service is conference.<domain>
+    std::string name = "conference";           // the service is conference.<domain>
     std::size_t max_rooms_per_user = 100;      // rooms a user may create and keep
     std::size_t max_occupants = 1000;          // per room (admins and owners may exceed it)
     std::size_t max_history = 100;             // messages a room keeps for joiners, at most

@@ -13,8 +13,8 @@
 #include "storage/imng_devices.h"
 #include "storage/last_activity.h"
 #include "storage/offline.h"
-#include "storage/roster.h"
 #include "storage/rooms.h"
+#include "storage/roster.h"
 #include "storage/vcards.h"
 
 namespace chorus::storage {

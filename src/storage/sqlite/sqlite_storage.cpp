@@ -11,8 +11,8 @@
 #include "storage/sqlite/sqlite_imng_devices.h"
 #include "storage/sqlite/sqlite_last_activity.h"
 #include "storage/sqlite/sqlite_offline.h"
-#include "storage/sqlite/sqlite_roster.h"
 #include "storage/sqlite/sqlite_rooms.h"
+#include "storage/sqlite/sqlite_roster.h"
 #include "storage/sqlite/sqlite_vcards.h"
 
 namespace chorus::storage::sqlite {
