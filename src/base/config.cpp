@@ -36,6 +36,7 @@ const Option top_level_options[] = {
     {"message_to_bare", [](Config& c) -> Target { return &c.message_to_bare; }},
     {"mam_default", [](Config& c) -> Target { return &c.mam_default; }},
     {"archive_transient", [](Config& c) -> Target { return &c.archive_transient; }},
+    {"modules_disabled", [](Config& c) -> Target { return &c.modules_disabled; }},
 };
 const Option c2s_options[] = {
     {"bind", [](Config& c) -> Target { return &c.bind_address; }},

@@ -87,6 +87,9 @@ struct Config {
     // What a committed write survives before a copy of it leaves: "process" (the WAL
     // commit, a killed server) or "power" (an fsync per group commit, a power loss).
     std::string storage_durability = "process";
+    // Modules not to load, by name (Prosody's modules_disabled): e.g. ["imng"] for a server
+    // without XEP-0409, to test clients' fallback. One another module needs stops startup.
+    std::vector<std::string> modules_disabled;
     MucConfig muc;
 };
 

@@ -328,5 +328,13 @@ TEST_P(ValidateConfig, MatchesRow)
 INSTANTIATE_TEST_SUITE_P(Rows, ValidateConfig, testing::ValuesIn(validate_rows),
                          [](const auto& info) { return std::string(info.param.name); });
 
+TEST_F(ConfigTest, ReadsModulesDisabled)
+{
+    auto config = load("modules_disabled = [\"imng\", \"vcard\"]\n");
+    ASSERT_TRUE(config.has_value()) << config.error();
+    EXPECT_EQ(config->modules_disabled, (std::vector<std::string>{"imng", "vcard"}));
+    EXPECT_TRUE(Config{}.modules_disabled.empty());
+}
+
 }  // namespace
 }  // namespace chorus
