@@ -82,6 +82,16 @@ const Option storage_options[] = {
     {"backend", [](Config& c) -> Target { return &c.storage_backend; }},
     {"durability", [](Config& c) -> Target { return &c.storage_durability; }},
 };
+const Option muc_options[] = {
+    {"enabled", [](Config& c) -> Target { return &c.muc.enabled; }},
+    {"name", [](Config& c) -> Target { return &c.muc.name; }},
+    {"max_rooms_per_user", [](Config& c) -> Target { return &c.muc.max_rooms_per_user; }},
+    {"max_occupants", [](Config& c) -> Target { return &c.muc.max_occupants; }},
+    {"max_history", [](Config& c) -> Target { return &c.muc.max_history; }},
+    {"max_message_bytes", [](Config& c) -> Target { return &c.muc.max_message_bytes; }},
+    {"max_joins_per_minute", [](Config& c) -> Target { return &c.muc.max_joins_per_minute; }},
+    {"max_rooms_per_occupant", [](Config& c) -> Target { return &c.muc.max_rooms_per_occupant; }},
+};
 
 const Option s2s_options[] = {
     {"enabled", [](Config& c) -> Target { return &c.s2s_enabled; }},
@@ -165,6 +175,7 @@ const Section sections[] = {
     {"contact", contact_options},
     {"external_services", external_services_options},
     {"pubsub", pubsub_options},
+    {"muc", muc_options},
 };
 // clang-format on
 
@@ -507,6 +518,13 @@ Result<void, std::string> validate_config(const Config& c)
         at_least("pubsub.max_nodes", c.pubsub_max_nodes, std::size_t{1}),
         at_least("pubsub.max_item_bytes", c.pubsub_max_item_bytes, std::size_t{1024}),
         at_least("pubsub.caps_cache", c.pubsub_caps_cache, std::size_t{16}),
+        c.muc.name.empty() || c.muc.name.find_first_of("@/. ") != std::string::npos
+            ? unexpected(std::string("muc.name: one DNS label, such as 'conference'"))
+            : Result<void, std::string>{},
+        at_least("muc.max_occupants", c.muc.max_occupants, std::size_t{2}),
+        at_least("muc.max_message_bytes", c.muc.max_message_bytes, std::size_t{1024}),
+        at_least("muc.max_joins_per_minute", c.muc.max_joins_per_minute, 1),
+        at_least("muc.max_rooms_per_occupant", c.muc.max_rooms_per_occupant, std::size_t{1}),
     };
     for (const auto& check : checks) {
         if (!check) {

@@ -68,6 +68,16 @@ struct ExternalServicesConfig {     // XEP-0215
     std::vector<std::string> turn;  // "host:port"
     std::string turn_secret;        // shared with coturn's static-auth-secret (REST API)
     int turn_ttl_s = 86400;
+/// [muc]: the group chat service (XEP-0045) on <name>.<domain> of every served domain.
+struct MucConfig {
+    bool enabled = true;
+    std::string name = "conference";           // the service is conference.<domain>
+    std::size_t max_rooms_per_user = 100;      // rooms a user may create and keep
+    std::size_t max_occupants = 1000;          // per room (admins and owners may exceed it)
+    std::size_t max_history = 100;             // messages a room keeps for joiners, at most
+    std::size_t max_message_bytes = 65536;     // of a groupchat or private message's stanza
+    int max_joins_per_minute = 60;             // per user (bare JID), all rooms together
+    std::size_t max_rooms_per_occupant = 200;  // rooms one user is in at once
 };
 
 struct Config {
@@ -157,6 +167,7 @@ struct Config {
     std::size_t pubsub_caps_cache = 4096;
     bool pubsub_service = true;         // the generic service on pubsub_service_domain
     std::string pubsub_service_domain;  // empty: "pubsub." + the first domain
+    MucConfig muc;
 };
 
 /// One s2s.routes entry: "domain=host:port" (host may be an IP, [v6] or a name).

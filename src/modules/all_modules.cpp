@@ -10,6 +10,7 @@
 #include "modules/imng/imng.h"
 #include "modules/last/last.h"
 #include "modules/mam/mam.h"
+#include "modules/muc/muc.h"
 #include "modules/offline/offline.h"
 #include "modules/pep/pep.h"
 #include "modules/ping/ping.h"
@@ -31,7 +32,7 @@ std::vector<ModuleSpec> all_modules()
         mam::spec(),      carbons::spec(),  imng::spec(),    roster::spec(),    presence::spec(),
         blocking::spec(), offline::spec(),  vcard::spec(),   last::spec(),      csi::spec(),
         upload::spec(),  // issue 16
-        contact::spec(),  extdisco::spec(), pep::spec(),     pubsub::spec(),
+        contact::spec(),  extdisco::spec(), pep::spec(),     pubsub::spec(),    muc::spec(),
     };
 }
 

@@ -506,6 +506,20 @@ void Router::route(xml::Element stanza)
     }
 }
 
+bool Router::deliver_to_session(const Jid& to, router::SharedBytes bytes, std::int64_t wait_for)
+{
+    Session* target = server_.sessions().find(to);
+    if (!target) {
+        return false;
+    }
+    if (wait_for) {
+        target->send_bytes_after(gate_, wait_for, std::move(bytes));
+    } else {
+        target->send_bytes(std::move(bytes));
+    }
+    return true;
+}
+
 void Router::session_bound(Session& s)
 {
     if (Session* replaced = server_.sessions().add(s)) {

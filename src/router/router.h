@@ -35,6 +35,12 @@ public:
     /// that session; to a bare JID, every available session (RFC 6121 §8.5.2.1.2).
     void deliver_presence(const Jid& to, const xml::Element& presence);
 
+    /// A component's stanza for a local full JID, already serialized (one serialization
+    /// for a whole fan-out, DESIGN.md): queued on that session, behind archive entry
+    /// wait_for when not 0 (ROUTING.md R6/R7: only the addressed session). False when the
+    /// session is not connected; the component decides (a room treats it as gone).
+    bool deliver_to_session(const Jid& to, router::SharedBytes bytes, std::int64_t wait_for = 0);
+
     void session_bound(router::Session& s);
     void session_closed(router::Session& s);
     /// XEP-0198: the stanzas `lost` (closed, unresumed) never acknowledged, oldest first:

@@ -134,6 +134,9 @@ struct Hooks {
     /// MAM, so a message archived for it is not lost when offline storage refuses it). Set
     /// by the IM-NG module.
     std::function<bool(const Jid& owner)> has_imng_device;
+    /// Whether account `owner` (bare JID) blocks `from` (XEP-0191), for services that
+    /// deliver without the stanza_in chain (a room's fan-out). Set by the blocking module.
+    std::function<bool(std::string_view owner, const Jid& from)> blocks;
 };
 
 }  // namespace chorus

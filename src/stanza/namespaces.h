@@ -80,5 +80,19 @@ inline constexpr std::string_view vcard_update = "vcard-temp:x:update";         
 inline constexpr std::string_view pep_vcard_conversion = "urn:xmpp:pep-vcard-conversion:0";  // 0398
 inline constexpr std::string_view vcard4 = "urn:ietf:params:xml:ns:vcard-4.0";               // 0292
 inline constexpr std::string_view nick = "http://jabber.org/protocol/nick";                  // 0172
+// XEP-0045 Multi-User Chat and its companions (data form types included)
+inline constexpr std::string_view muc = "http://jabber.org/protocol/muc";
+inline constexpr std::string_view muc_admin = "http://jabber.org/protocol/muc#admin";
+inline constexpr std::string_view muc_owner = "http://jabber.org/protocol/muc#owner";
+inline constexpr std::string_view muc_roomconfig = "http://jabber.org/protocol/muc#roomconfig";
+inline constexpr std::string_view muc_roominfo = "http://jabber.org/protocol/muc#roominfo";
+inline constexpr std::string_view muc_register = "http://jabber.org/protocol/muc#register";
+inline constexpr std::string_view muc_request = "http://jabber.org/protocol/muc#request";
+inline constexpr std::string_view muc_unique = "http://jabber.org/protocol/muc#unique";
+inline constexpr std::string_view muc_stable_id = "http://jabber.org/protocol/muc#stable_id";
+inline constexpr std::string_view muc_self_ping =
+    "http://jabber.org/protocol/muc#self-ping-optimization";               // 0410
+inline constexpr std::string_view occupant_id = "urn:xmpp:occupant-id:0";  // 0421
+inline constexpr std::string_view direct_invite = "jabber:x:conference";   // 0249
 
 }  // namespace chorus::ns

@@ -14,6 +14,7 @@
 #include "storage/last_activity.h"
 #include "storage/offline.h"
 #include "storage/pubsub.h"
+#include "storage/rooms.h"
 #include "storage/roster.h"
 #include "storage/vcards.h"
 
@@ -37,6 +38,7 @@ public:
     virtual ImngDevices& imng_devices() = 0;
     virtual PubSub& pubsub() = 0;
     virtual PrivateXml& private_xml() = 0;
+    virtual Rooms& rooms() = 0;
 };
 
 /// Opens the backend config.storage_backend names, with config.storage_durability applied;

@@ -152,6 +152,12 @@ public:
         return IqResult::empty();
     }
 
+    /// hooks.blocks: for services that deliver without stanza_in (a room's fan-out).
+    bool hides(std::string_view owner, const Jid& from)
+    {
+        return !list_is_empty(owner) && blocks(owner, from);
+    }
+
     /// stanza_in: what a blocked entity sends to the account goes no further (XEP-0191 §3.3).
     Verdict inbound(const Jid& owner, xml::Element& stanza)
     {
@@ -398,6 +404,9 @@ ModuleSpec spec()
                          [m](const Jid& owner, xml::Element& stanza) {
                              return m->inbound(owner, stanza);
                          });
+                ctx.provide(&Hooks::blocks, [m](std::string_view owner, const Jid& from) {
+                    return m->hides(owner, from);
+                });
                 ctx.hook(&Hooks::stanza_out, Phase::validate,
                          [m](Session& sender, xml::Element& stanza) {
                              return m->outbound(sender, stanza);

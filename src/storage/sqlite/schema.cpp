@@ -171,6 +171,28 @@ CREATE TABLE private_xml (
     PRIMARY KEY (owner, ns)
 ) WITHOUT ROWID;
 )sql",
+    // 9: persistent group chat rooms (XEP-0045) with their affiliations and registered
+    // nicks; the room archive lives in the archive tables with the room as owner.
+    R"sql(
+CREATE TABLE muc_rooms (
+    jid TEXT PRIMARY KEY,
+    service TEXT NOT NULL,
+    config TEXT NOT NULL,
+    subject TEXT NOT NULL DEFAULT '',
+    subject_nick TEXT NOT NULL DEFAULT '',
+    creator TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+CREATE INDEX muc_rooms_by_service ON muc_rooms (service, jid);
+CREATE INDEX muc_rooms_by_creator ON muc_rooms (creator);
+CREATE TABLE muc_affiliations (
+    room TEXT NOT NULL,
+    jid TEXT NOT NULL,
+    affiliation TEXT NOT NULL,
+    nick TEXT NOT NULL DEFAULT '',
+    reason TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (room, jid)
+) WITHOUT ROWID;
+)sql",
 };
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "storage/sqlite/sqlite_last_activity.h"
 #include "storage/sqlite/sqlite_offline.h"
 #include "storage/sqlite/sqlite_pubsub.h"
+#include "storage/sqlite/sqlite_rooms.h"
 #include "storage/sqlite/sqlite_roster.h"
 #include "storage/sqlite/sqlite_vcards.h"
 
@@ -33,7 +34,8 @@ public:
           last_activity_(*db_),
           imng_devices_(*db_),
           pubsub_(*db_),
-          private_xml_(*db_)
+          private_xml_(*db_),
+          rooms_(*db_)
     {
     }
 
@@ -46,14 +48,15 @@ public:
     ImngDevices& imng_devices() override { return imng_devices_; }
     PubSub& pubsub() override { return pubsub_; }
     PrivateXml& private_xml() override { return private_xml_; }
+    Rooms& rooms() override { return rooms_; }
 
     // Built on first use, so its writer thread and its hold on the WAL's checkpoints exist
     // only in a process that archives (chorusd's MAM module, not chorusctl).
     Archive& archive() override
     {
         if (!archive_) {
-            archive_ = std::make_unique<SqliteArchive>(*db_, std::move(archive_writer_),
-                                                       sync_journal_);
+            archive_ =
+                std::make_unique<SqliteArchive>(*db_, std::move(archive_writer_), sync_journal_);
         }
         return *archive_;
     }
@@ -71,6 +74,7 @@ private:
     SqliteImngDevices imng_devices_;
     SqlitePubSub pubsub_;
     SqlitePrivateXml private_xml_;
+    SqliteRooms rooms_;
     // Last, so it goes first: its writer drains and joins while the connections are open.
     std::unique_ptr<SqliteArchive> archive_;
 };
@@ -101,9 +105,8 @@ Result<std::unique_ptr<Storage>, std::string> open_sqlite_storage(const Config& 
     if (!archive_writer) {
         return unexpected(archive_writer.error());
     }
-    return std::unique_ptr<Storage>(
-        std::make_unique<SqliteStorage>(std::move(*db), std::move(*archive_writer),
-                                        config.storage_durability == "power"));
+    return std::unique_ptr<Storage>(std::make_unique<SqliteStorage>(
+        std::move(*db), std::move(*archive_writer), config.storage_durability == "power"));
 }
 
 }  // namespace chorus::storage::sqlite

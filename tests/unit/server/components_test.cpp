@@ -13,7 +13,9 @@ using testing::ModuleTestServer;
 
 TEST(Components, StanzasForTheDomainReachItsHandlerWithFromStamped)
 {
-    ModuleTestServer t;
+    Config config;
+    config.muc.enabled = false;  // the MUC module would serve conference.localhost itself
+    ModuleTestServer t(config);
     t.add_account("alice@localhost");
     auto& alice = t.bind("alice@localhost/a");
     std::vector<xml::Element> got;
