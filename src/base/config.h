@@ -68,6 +68,8 @@ struct ExternalServicesConfig {     // XEP-0215
     std::vector<std::string> turn;  // "host:port"
     std::string turn_secret;        // shared with coturn's static-auth-secret (REST API)
     int turn_ttl_s = 86400;
+};
+
 /// [muc]: the group chat service (XEP-0045) on <name>.<domain> of every served domain.
 struct MucConfig {
     bool enabled = true;
