@@ -294,6 +294,24 @@ Result<std::vector<PubsubJidValue>, StorageError> SqlitePubSub::pairs(Statement&
     }
 }
 
+namespace {
+
+/// An affiliation or subscription row: "none" deletes it, any other value sets it.
+Result<void, StorageError> set_or_delete(Statement& set, Statement& del, std::string_view service,
+                                         std::string_view node, std::string_view jid,
+                                         std::string_view value)
+{
+    Statement& stmt = value == "none" ? del : set;
+    auto guard = stmt.reset_on_exit();
+    stmt.bind(1, service).bind(2, node).bind(3, jid);
+    if (value != "none") {
+        stmt.bind(4, value);
+    }
+    return stmt.run();
+}
+
+}  // namespace
+
 Result<std::vector<PubsubJidValue>, StorageError> SqlitePubSub::affiliations(
     std::string_view service, std::string_view node)
 {
@@ -305,13 +323,7 @@ Result<void, StorageError> SqlitePubSub::set_affiliation(std::string_view servic
                                                          std::string_view jid,
                                                          std::string_view affiliation)
 {
-    Statement& stmt = affiliation == "none" ? delete_affiliation_ : set_affiliation_;
-    auto guard = stmt.reset_on_exit();
-    stmt.bind(1, service).bind(2, node).bind(3, jid);
-    if (affiliation != "none") {
-        stmt.bind(4, affiliation);
-    }
-    return stmt.run();
+    return set_or_delete(set_affiliation_, delete_affiliation_, service, node, jid, affiliation);
 }
 
 Result<std::vector<PubsubJidValue>, StorageError> SqlitePubSub::subscriptions(
@@ -325,13 +337,7 @@ Result<void, StorageError> SqlitePubSub::set_subscription(std::string_view servi
                                                           std::string_view jid,
                                                           std::string_view state)
 {
-    Statement& stmt = state == "none" ? delete_subscription_ : set_subscription_;
-    auto guard = stmt.reset_on_exit();
-    stmt.bind(1, service).bind(2, node).bind(3, jid);
-    if (state != "none") {
-        stmt.bind(4, state);
-    }
-    return stmt.run();
+    return set_or_delete(set_subscription_, delete_subscription_, service, node, jid, state);
 }
 
 Result<void, StorageError> SqlitePubSub::delete_service(std::string_view service)
