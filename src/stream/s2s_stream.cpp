@@ -51,6 +51,23 @@ StreamCondition condition_of(xml::ParseError e)
     }
 }
 
+void serialize_dialback(const xml::Element& element, std::string& out)
+{
+    // With the stream's db: prefix, as in XEP-0220's examples: ejabberd matches the
+    // qualified name "db:result" and ignores <result xmlns='jabber:server:dialback'/>.
+    out.append("<db:").append(element.name());
+    for (const auto& a : element.attrs()) {
+        out.append(" ").append(a.name).append("='");
+        xml::escape_attr(a.value, out);
+        out.append("'");
+    }
+    out.append(">");
+    for (const auto& child : element.nodes()) {
+        xml::serialize(child, out, ns::client);  // a stanza <error/>: the stream's default
+    }
+    out.append("</db:").append(element.name()).append(">");
+}
+
 }  // namespace
 
 S2sStream::S2sStream(Server& server, S2sManager& manager, tcp::socket socket, bool initiating)
@@ -108,7 +125,11 @@ void S2sStream::send_stanza(const xml::Element& stanza)
     // Routed stanzas are in jabber:client: written as the stream's default namespace, they
     // are read as jabber:server by the peer (RFC 6120 §4.8.3), with no xmlns to rewrite.
     std::string bytes;
-    xml::serialize(stanza, bytes, ns::client);
+    if (stanza.ns() == ns::dialback) {
+        serialize_dialback(stanza, bytes);
+    } else {
+        xml::serialize(stanza, bytes, ns::client);
+    }
     send_raw(std::move(bytes));
 }
 

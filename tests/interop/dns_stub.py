@@ -94,10 +94,11 @@ class DnsStub:
         return header + question + b"".join(answers)
 
 
-def netns_reexec():
+def netns_reexec(pid=False):
     """Runs this script again in private network and mount namespaces (loopback up, its
     own /etc/resolv.conf naming 127.0.0.1), unless it already runs in them. Returns only
-    inside them."""
+    inside them. pid=True adds a PID namespace (and its /proc): whatever a peer leaves
+    running (an Erlang VM's helpers) ends with the script."""
     if os.environ.get("CHORUS_TEST_NETNS") == "1":
         subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
         fd, path = tempfile.mkstemp(prefix="chorus-resolv-")
@@ -107,6 +108,7 @@ def netns_reexec():
         subprocess.run(["mount", "--bind", path, "/etc/resolv.conf"], check=True)
         return
     env = dict(os.environ, CHORUS_TEST_NETNS="1")
-    done = subprocess.run(["unshare", "--mount", "--net", "--", sys.executable, *sys.argv],
-                          env=env)
+    pid_ns = ["--pid", "--fork", "--mount-proc"] if pid else []
+    done = subprocess.run(["unshare", "--mount", "--net", *pid_ns, "--", sys.executable,
+                           *sys.argv], env=env)
     sys.exit(done.returncode)

@@ -62,7 +62,8 @@ class RawS2s:
             secret = hashlib.sha256(SECRET.encode()).hexdigest().encode()
             key = hmac.new(secret, f"{to} {frm} {sid}".encode(), hashlib.sha256).hexdigest()
         self.send(f"<db:result from='{frm}' to='{to}'>{key}</db:result>")
-        return self.read_until(r"<(?:db:)?result[^>]*type='(\w+)'").group(1)
+        # with the db: prefix, as XEP-0220 writes it (ejabberd knows no other form)
+        return self.read_until(r"<db:result[^>]*type='(\w+)'").group(1)
 
     def stream_error(self):
         return self.read_until(r"<stream:error><([a-z-]+)").group(1)
