@@ -28,6 +28,7 @@ struct ClientSetup {
     std::uint32_t account = 0;  // the account's number in its scenario
     bool carbons = false;
     bool imng = false;
+    bool on_peer = false;  // logs in to Options::peer_port / peer_domain
 };
 
 /// Receives the bodies of messages that reach a client, on the client's thread.
@@ -64,6 +65,7 @@ public:
     const ClientSetup& setup() const { return setup_; }
     std::uint32_t index() const { return setup_.index; }
     std::uint32_t account() const { return setup_.account; }
+    const std::string& domain() const;
     std::size_t queued_bytes() const { return out_.size() + inflight_.size(); }
     bool is_open() const { return open_; }
     bool is_logging_in() const { return logging_in_; }

@@ -65,6 +65,12 @@ int main(int argc, char** argv)
     app.add_option("--host", o.host, "server IP address")->capture_default_str();
     app.add_option("--port", o.port, "server c2s port")->capture_default_str();
     app.add_option("--domain", o.domain, "XMPP domain")->capture_default_str();
+    app.add_option("--peer-host", o.peer_host, "pairs, saturation: the peer server's IP address")
+        ->capture_default_str();
+    app.add_option("--peer-port", o.peer_port,
+                   "pairs, saturation: a federated server's c2s port; every pair's second "
+                   "client logs in there, so messages cross the s2s link (0: one server)");
+    app.add_option("--peer-domain", o.peer_domain, "the peer server's XMPP domain");
     app.add_option("--users-prefix", o.users_prefix, "account name prefix")->capture_default_str();
     app.add_option("--first-user", o.first_user, "number of the first account")
         ->capture_default_str();
@@ -123,11 +129,22 @@ int main(int argc, char** argv)
         std::fprintf(stderr, "chorus-bench: counts must be positive (clients >= 2)\n");
         return 2;
     }
+    if (o.peer_port != 0 &&
+        (o.peer_domain.empty() || o.peer_domain == o.domain || o.scenario == Scenario::fanout)) {
+        std::fprintf(stderr,
+                     "chorus-bench: --peer-port needs pairs or saturation and a "
+                     "--peer-domain other than --domain\n");
+        return 2;
+    }
     Report report;
     report.text("scenario", scenario_name(o.scenario));
     report.text("server", o.label.empty() ? o.host + ":" + std::to_string(o.port) : o.label);
     report.text("mechanism", o.mechanism == Mechanism::plain ? "PLAIN" : "SCRAM-SHA-1");
     report.text("tls_mode", o.starttls ? "starttls" : "plaintext");
+    if (o.peer_port != 0) {
+        report.text("peer",
+                    o.peer_domain + " at " + o.peer_host + ":" + std::to_string(o.peer_port));
+    }
     report.count("threads", static_cast<std::uint64_t>(o.threads));
     int status = 0;
     switch (o.scenario) {

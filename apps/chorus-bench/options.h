@@ -17,6 +17,11 @@ struct Options {
     std::string host = "127.0.0.1";
     std::uint16_t port = 5222;
     std::string domain = "localhost";
+    // pairs, saturation across two federated servers: the second client of every pair logs in
+    // here, so each pair's messages cross the server-to-server link both ways (0: one server).
+    std::string peer_host = "127.0.0.1";
+    std::uint16_t peer_port = 0;
+    std::string peer_domain;
     std::string users_prefix = "bench";
     int first_user = 1;  // accounts are prefix + %04d, from this number up
     std::string password = "bench";

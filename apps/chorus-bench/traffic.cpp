@@ -222,9 +222,9 @@ private:
     std::uint64_t total_sent_ = 0;
 };
 
-std::string message_prefix(const Options& options, const std::string& node, std::uint32_t id)
+std::string message_prefix(const std::string& jid, std::uint32_t id)
 {
-    std::string prefix = "<message to='" + node + "@" + options.domain + "' type='chat'><body>cb ";
+    std::string prefix = "<message to='" + jid + "' type='chat'><body>cb ";
     append_number(prefix, id);
     return prefix + " ";
 }
@@ -233,8 +233,8 @@ std::string message_prefix(const Options& options, const std::string& node, std:
 // and contacts) stays on one worker.
 void build(const Options& options, Runner& runner, Shared& shared)
 {
-    const auto add = [&](std::size_t group, int account, const std::string& resource,
-                         bool enable) -> Client& {
+    const auto add = [&](std::size_t group, int account, const std::string& resource, bool enable,
+                         bool on_peer = false) -> Client& {
         ClientSetup setup;
         setup.node = account_node(options, options.first_user + account);
         setup.resource = resource;
@@ -242,6 +242,7 @@ void build(const Options& options, Runner& runner, Shared& shared)
         setup.account = static_cast<std::uint32_t>(account);
         setup.carbons = enable && options.carbons;
         setup.imng = enable && options.imng;
+        setup.on_peer = on_peer;
         shared.receipts.emplace_back();
         return runner.worker_for_group(group).add_client(std::move(setup));
     };
@@ -251,8 +252,9 @@ void build(const Options& options, Runner& runner, Shared& shared)
         flow.sender = &sender;
         flow.target_account = static_cast<std::uint32_t>(target);
         flow.copies = static_cast<std::uint32_t>(receivers.size());
+        const std::string& domain = receivers.empty() ? options.domain : receivers[0]->domain();
         flow.prefix =
-            message_prefix(options, account_node(options, options.first_user + target), id);
+            message_prefix(account_node(options, options.first_user + target) + "@" + domain, id);
         shared.flows.push_back(std::move(flow));
         for (Client* receiver : receivers) {
             shared.receipts[receiver->index()].push_back(Receipt{id, {}});
@@ -275,7 +277,9 @@ void build(const Options& options, Runner& runner, Shared& shared)
     const int n = options.clients + options.clients % 2;
     std::vector<Client*> clients;
     for (int i = 0; i < n; ++i) {
-        clients.push_back(&add(static_cast<std::size_t>(i / 2), i, "b", true));
+        // With a peer server, odd clients live there: every pair spans the two domains.
+        clients.push_back(
+            &add(static_cast<std::size_t>(i / 2), i, "b", true, options.peer_port != 0 && i % 2));
     }
     for (int i = 0; i < n; ++i) {
         add_flow(*clients[i], i ^ 1, {clients[i ^ 1]});
