@@ -74,7 +74,7 @@ class DnsStub:
                 continue
 
     def answer(self, query):
-        qid, _flags, qdcount = struct.unpack(">HHH", query[:6])
+        qid, qflags, qdcount = struct.unpack(">HHH", query[:6])
         name, end = _name(query, 12)
         qtype, _qclass = struct.unpack(">HH", query[end:end + 4])
         question = query[12:end + 4]
@@ -89,7 +89,9 @@ class DnsStub:
             rdata = socket.inet_aton(self.address)
             answers.append(struct.pack(">HHHIH", 0xC00C, TYPE_A, 1, 60, len(rdata)) + rdata)
         rcode = 0 if known else 3  # NXDOMAIN for names we do not serve
-        flags = 0x8400 | rcode  # response, authoritative
+        # response, authoritative, the query's RD echoed (Erlang's inet_res, thus ejabberd,
+        # drops an answer whose RD differs) and RA set
+        flags = 0x8400 | (qflags & 0x0100) | 0x0080 | rcode
         header = struct.pack(">HHHHHH", qid, flags, min(qdcount, 1), len(answers), 0, 0)
         return header + question + b"".join(answers)
 
