@@ -90,15 +90,17 @@ async def main():
         await phone["xep_0060"].publish(ALICE, MOOD, id="current", payload=mood("happy"))
 
         bob = await login(b, f"{BOB}/pc", "pw-b", interests=[MOOD])
+        # bob asks first, so his presence (with caps) reaches alice once he may see her PEP
+        # (the last item is sent on a contact's presence, XEP-0163 §4.3.2).
         w, p = Watch(bob), Watch(phone)
-        send(phone, BOB, "subscribe")
-        await w.expect(presence(ALICE, "subscribe"), timeout=15)
-        send(bob, ALICE, "subscribed")
-        await p.expect(presence(f"{BOB}/pc"))
         send(bob, ALICE, "subscribe")
-        await p.expect(presence(BOB, "subscribe"))
+        await p.expect(presence(BOB, "subscribe"), timeout=15)
         send(phone, BOB, "subscribed")
         await w.expect(presence(f"{ALICE}/phone"))
+        send(phone, BOB, "subscribe")
+        await w.expect(presence(ALICE, "subscribe"))
+        send(bob, ALICE, "subscribed")
+        await p.expect(presence(f"{BOB}/pc"))
 
         # PEP across the link: A asks bob's client for its caps over s2s, then sends the last
         # item; a new item is pushed; bob reads the node; carol may not.
@@ -133,13 +135,13 @@ async def main():
         await w.expect(presence(f"{ALICE}/laptop", "unavailable"))
         bob.send_message(mto=ALICE, mbody="while you were away", mtype="chat")
         bob.send_message(mto=f"{ALICE}/phone", mbody="to the phone, away", mtype="chat")
-        ping = bob.make_iq_get(ito=ALICE)
-        ping.append(ET.Element("{urn:xmpp:ping}ping"))
-        await ping.send(timeout=10)  # answered by a.localhost after both messages came in
+        # answered by a.localhost on alice's behalf once both messages came in
+        await bob["xep_0030"].get_info(ALICE, timeout=10)
         assert not [x for x in bob.received[w.start:] if x.get("type") == "error"], \
             "storing offline must not bounce"
         phone = await login(a, f"{ALICE}/phone", "pw-a")
         p = Watch(phone)
+        p.start = 0  # they come right after her initial presence, within login()
         for body in ("while you were away", "to the phone, away"):
             got = await p.expect(message(body))
             assert got.find(DELAY) is not None, f"offline '{body}' carries no delay"
