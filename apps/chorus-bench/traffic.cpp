@@ -286,6 +286,15 @@ void build(const Options& options, Runner& runner, Shared& shared)
     }
 }
 
+std::vector<ProcSample> sample_each(const std::vector<int>& pids)
+{
+    std::vector<ProcSample> out;
+    for (int pid : pids) {
+        out.push_back(sample_processes({pid}));
+    }
+    return out;
+}
+
 double per(double value, std::uint64_t n)
 {
     return n > 0 ? value / static_cast<double>(n) : 0;
@@ -337,6 +346,7 @@ int run_traffic(const Options& options, Report& report)
     }
     sleep_seconds(options.warmup);
     const ProcSample server_start = sample_processes(options.server_pids);
+    const std::vector<ProcSample> each_start = sample_each(options.server_pids);
     const double self_start = self_cpu_seconds();
     const double core_start = core_busy_seconds(options.server_core);
     const auto t0 = SteadyClock::now();
@@ -345,6 +355,7 @@ int run_traffic(const Options& options, Report& report)
     shared.phase.store(phase_drain);
     const auto t1 = SteadyClock::now();
     const ProcSample server_end = sample_processes(options.server_pids);
+    const std::vector<ProcSample> each_end = sample_each(options.server_pids);
     const double self_end = self_cpu_seconds();
     const double core_end = core_busy_seconds(options.server_core);
 
@@ -432,6 +443,13 @@ int run_traffic(const Options& options, Report& report)
             const double foreign = (core_end - core_start) - cpu;
             report.number("server_core_foreign_percent", std::max(0.0, 100 * foreign / window), "%",
                           1);
+        }
+        // Several servers (the two sides of a federation): each one's share as well.
+        for (std::size_t i = 0; i < each_start.size() && each_start.size() > 1; ++i) {
+            const double own = each_end[i].cpu_seconds - each_start[i].cpu_seconds;
+            const std::string name = "server" + std::to_string(i + 1);
+            report.number(name + "_cpu_percent", 100 * own / window, "%", 1);
+            report.number(name + "_us_per_delivered", per(own * 1e6, delivered_window), "us", 2);
         }
         report.count("server_rss_start_kib", server_start.rss_kib, "KiB");
         report.count("server_rss_end_kib", server_end.rss_kib, "KiB");
