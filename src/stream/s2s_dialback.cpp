@@ -6,6 +6,8 @@
 #include <openssl/hmac.h>
 
 #include "base/encoding.h"
+#include "stanza/namespaces.h"
+#include "xml/serializer.h"
 
 namespace chorus::stream {
 
@@ -34,6 +36,21 @@ bool dialback_key_matches(std::string_view expected, std::string_view received) 
 std::string new_stream_id()
 {
     return hex_encode(random_bytes(16));
+}
+
+void serialize_dialback(const xml::Element& element, std::string& out)
+{
+    out.append("<db:").append(element.name());
+    for (const auto& a : element.attrs()) {
+        out.append(" ").append(a.name).append("='");
+        xml::escape_attr(a.value, out);
+        out.append("'");
+    }
+    out.append(">");
+    for (const auto& child : element.nodes()) {
+        xml::serialize(child, out, ns::client);  // a stanza <error/>: the stream's default
+    }
+    out.append("</db:").append(element.name()).append(">");
 }
 
 }  // namespace chorus::stream

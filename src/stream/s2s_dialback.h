@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "xml/element.h"
+
 namespace chorus::stream {
 
 /// XEP-0220 §2.4 (XEP-0185): HMAC-SHA256(hex(SHA256(secret)), "receiving originating
@@ -15,5 +17,8 @@ std::string dialback_key(std::string_view secret, std::string_view receiving,
 bool dialback_key_matches(std::string_view expected, std::string_view received) noexcept;
 /// A fresh stream id (RFC 6120 §4.7.3: unpredictable; dialback keys depend on it).
 std::string new_stream_id();
+/// Appends a <db:result/> or <db:verify/> with the stream's db: prefix (XEP-0220's form:
+/// ejabberd matches the qualified name and ignores <result xmlns='jabber:server:dialback'/>).
+void serialize_dialback(const xml::Element& element, std::string& out);
 
 }  // namespace chorus::stream

@@ -12,6 +12,7 @@
 
 #include "server/server.h"
 #include "stanza/namespaces.h"
+#include "stream/s2s_dialback.h"
 #include "stream/s2s_manager.h"
 #include "xml/serializer.h"
 
@@ -49,23 +50,6 @@ StreamCondition condition_of(xml::ParseError e)
         default:
             return StreamCondition::not_well_formed;
     }
-}
-
-void serialize_dialback(const xml::Element& element, std::string& out)
-{
-    // With the stream's db: prefix, as in XEP-0220's examples: ejabberd matches the
-    // qualified name "db:result" and ignores <result xmlns='jabber:server:dialback'/>.
-    out.append("<db:").append(element.name());
-    for (const auto& a : element.attrs()) {
-        out.append(" ").append(a.name).append("='");
-        xml::escape_attr(a.value, out);
-        out.append("'");
-    }
-    out.append(">");
-    for (const auto& child : element.nodes()) {
-        xml::serialize(child, out, ns::client);  // a stanza <error/>: the stream's default
-    }
-    out.append("</db:").append(element.name()).append(">");
 }
 
 }  // namespace

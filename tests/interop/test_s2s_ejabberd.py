@@ -16,8 +16,9 @@ the PID we hold is the server's; it runs as the user ejabberd.
 
 Checked: subscription and presence both ways; the ejabberd user's full-JID chat reaches
 every IM-NG device of the Chorus user (ROUTING.md R5) and is archived once; the Chorus
-user's bare-JID chat reaches the ejabberd user and is reflected to both devices (O1); a
-message to ejabberd while it is down comes back as an error. ejabberd starts slowly (about
+user's bare-JID chat reaches the ejabberd user and is reflected to both devices (O1);
+disco#info and pings cross the link both ways; a message to ejabberd while it is down comes
+back as an error. ejabberd starts slowly (about
 5 s, far more on a busy machine), so it is started first and once.
 """
 import asyncio
@@ -241,6 +242,14 @@ async def main():
             async for m in phone["xep_0313"].iterate(rsm={"max": 20}):
                 bodies.append(m["mam_result"]["forwarded"]["stanza"]["body"])
             assert bodies == ["r5 from ejabberd", "o1 to ejabberd"], bodies
+
+            # XEP-0030 and XEP-0199 across the link, both ways.
+            info = await phone["xep_0030"].get_info(EJABBERD, timeout=10)
+            assert "urn:xmpp:ping" in info["disco_info"]["features"], info
+            assert (await phone["xep_0199"].ping(EJABBERD, timeout=10)) is not None
+            ping = juliet.make_iq_get(ito=f"{ALICE}/laptop")
+            ping.append(harness.ET.Element("{urn:xmpp:ping}ping"))
+            assert (await ping.send(timeout=10))["type"] == "result"
 
             # alice goes offline on one device: juliet sees the unavailable presence.
             j = Watch(juliet)

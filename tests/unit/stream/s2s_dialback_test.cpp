@@ -1,6 +1,9 @@
 // XEP-0220 dialback keys: the XEP-0185 derivation, bound to both domains and the stream id.
 #include "stream/s2s_dialback.h"
 
+#include "stanza/namespaces.h"
+#include "stanza/stanza_error.h"
+
 #include <gtest/gtest.h>
 
 namespace chorus::stream {
@@ -29,6 +32,28 @@ TEST(S2sDialback, StreamIdsAreFreshAndLong)
     const auto a = new_stream_id();
     EXPECT_EQ(a.size(), 32u);
     EXPECT_NE(a, new_stream_id());
+}
+
+TEST(S2sDialback, ElementsCarryTheStreamsDbPrefix)
+{
+    // XEP-0220's form, the only one ejabberd reads: the qualified name, no xmlns of its own.
+    xml::Element result("result", std::string(ns::dialback));
+    result.set_attr("from", "a.example").set_attr("to", "b.example");
+    result.add_text("k<1>");
+    std::string out;
+    serialize_dialback(result, out);
+    EXPECT_EQ(out, "<db:result from='a.example' to='b.example'>k&lt;1&gt;</db:result>");
+
+    xml::Element error("verify", std::string(ns::dialback));
+    error.set_attr("id", "i'1").set_attr("type", "error");
+    error.add_child(StanzaError::item_not_found("x").to_element());
+    out.clear();
+    serialize_dialback(error, out);
+    EXPECT_TRUE(out.starts_with("<db:verify id='i&apos;1' type='error'><error ")) << out;
+    EXPECT_NE(out.find("<item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"),
+              std::string::npos)
+        << out;
+    EXPECT_TRUE(out.ends_with("</error></db:verify>")) << out;
 }
 
 }  // namespace
