@@ -10,7 +10,8 @@ across the s2s link:
   first device back, once;
 - the archive (XEP-0313): each message that came over the link is in alice's archive once;
 - disco#info and disco#items of a remote account, and a ping to a remote client (XEP-0030,
-  XEP-0199), both ways.
+  XEP-0199), both ways;
+- MUC (XEP-0045): bob joins a room on conference.a.localhost and chats in it both ways.
 """
 import asyncio
 import sys
@@ -24,6 +25,10 @@ ALICE, BOB, CAROL = "alice@a.localhost", "bob@b.localhost", "carol@b.localhost"
 MOOD = "http://jabber.org/protocol/mood"
 EVENT = "http://jabber.org/protocol/pubsub#event"
 PUBSUB = "http://jabber.org/protocol/pubsub"
+MUC = "http://jabber.org/protocol/muc"
+MUC_USER = "http://jabber.org/protocol/muc#user"
+MUC_OWNER = "http://jabber.org/protocol/muc#owner"
+ROOM = "tea@conference.a.localhost"
 DELAY = "{urn:xmpp:delay}delay"
 PLUGINS = ("xep_0030", "xep_0004", "xep_0059", "xep_0060", "xep_0115", "xep_0163", "xep_0199",
            "xep_0297", "xep_0313")
@@ -75,7 +80,8 @@ async def main():
 
     def config(port, other, other_port):
         return {"s2s.port": port, "s2s.require_valid_certs": False, "s2s.connect_timeout": 10,
-                "s2s.routes": [f"{other}=127.0.0.1:{other_port}"]}
+                "s2s.routes": [f"{other}=127.0.0.1:{other_port}",
+                               f"conference.{other}=127.0.0.1:{other_port}"]}
 
     a = harness.Server(users={"alice": "pw-a"}, domain="a.localhost",
                        config=config(a_port, "b.localhost", b_port))
@@ -161,7 +167,43 @@ async def main():
         await p.expect(message("back online"))
         await l.expect(message("back online"))
         assert await archived(laptop, "back online") == 1
+
+        await group_chat(phone, bob)
     return 0
+
+
+async def group_chat(phone, bob):
+    """XEP-0045 with an occupant from the other server: conference.a.localhost links to
+    b.localhost under its own domain (dialback for that pair)."""
+    def self_presence(nick):
+        def match(x):
+            codes = {s.get("code") for s in x.iter(f"{{{MUC_USER}}}status")}
+            return (x.tag == "{jabber:client}presence" and x.get("from") == f"{ROOM}/{nick}"
+                    and ("110" in codes or x.get("type") == "error"))
+        match.what = f"the self-presence of {nick} in {ROOM}"
+        return match
+
+    p = Watch(phone)
+    phone.send_raw(f"<presence to='{ROOM}/Alice'><x xmlns='{MUC}'/></presence>")
+    assert (await p.expect(self_presence("Alice"))).get("type") is None
+    form = ET.Element(f"{{{MUC_OWNER}}}query")
+    ET.SubElement(form, "{jabber:x:data}x", type="submit")  # an instant room
+    iq = phone.make_iq_set(ito=ROOM)
+    iq.append(form)
+    await iq.send(timeout=10)
+
+    w, p = Watch(bob), Watch(phone)
+    bob.send_raw(f"<presence to='{ROOM}/Bob'><x xmlns='{MUC}'/></presence>")
+    joined = await w.expect(self_presence("Bob"), timeout=15)
+    assert joined.get("type") is None, ET.tostring(joined)
+    await p.expect(presence(f"{ROOM}/Bob"))
+    bob.send_message(mto=ROOM, mbody="hello from b", mtype="groupchat")
+    got = await p.expect(message("hello from b"))
+    assert got.get("from") == f"{ROOM}/Bob" and got.get("type") == "groupchat", got.attrib
+    await w.expect(message("hello from b"))  # the room's echo to its sender
+    phone.send_message(mto=ROOM, mbody="hello from a", mtype="groupchat")
+    got = await w.expect(message("hello from a"))
+    assert got.get("from") == f"{ROOM}/Alice", got.attrib
 
 
 if __name__ == "__main__":
