@@ -271,19 +271,10 @@ asio::awaitable<Event> Client::next_event()
     }
 }
 
-const std::string& Client::domain() const
-{
-    return setup_.on_peer ? worker_.options().peer_domain : worker_.options().domain;
-}
-
 asio::awaitable<std::string> Client::connect()
 {
     logging_in_ = true;
-    const auto& options = worker_.options();
-    const auto server =
-        setup_.on_peer
-            ? asio::ip::tcp::endpoint(asio::ip::make_address(options.peer_host), options.peer_port)
-            : worker_.server();
+    const auto& server = worker_.server(setup_.on_peer);
     if (server.address().is_v4() && server.address().is_loopback()) {
         // Spread the clients over loopback source addresses: from one address, the kernel's
         // search for a free ephemeral port grows with every open connection (measured: ~270 us
@@ -314,7 +305,7 @@ asio::awaitable<std::string> Client::open_stream(std::string& features)
     send(
         "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
         "xmlns:stream='http://etherx.jabber.org/streams' version='1.0' to='" +
-        domain() + "'>");
+        worker_.domain(setup_.on_peer) + "'>");
     Event event = co_await next_event();
     if (event.kind != EventKind::stream_open) {
         co_return "no stream header: " + error_;
@@ -350,7 +341,7 @@ asio::awaitable<std::string> Client::start_tls(std::string& features)
     BIO_set_mem_eof_return(tls_in_, -1);  // empty means "wait for more", not end of stream
     SSL_set_bio(ssl_.get(), tls_in_, tls_out_);
     SSL_set_connect_state(ssl_.get());
-    SSL_set_tlsext_host_name(ssl_.get(), domain().c_str());
+    SSL_set_tlsext_host_name(ssl_.get(), worker_.domain(setup_.on_peer).c_str());
     while (true) {
         ERR_clear_error();
         const int ret = SSL_do_handshake(ssl_.get());

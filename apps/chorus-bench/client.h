@@ -65,7 +65,6 @@ public:
     const ClientSetup& setup() const { return setup_; }
     std::uint32_t index() const { return setup_.index; }
     std::uint32_t account() const { return setup_.account; }
-    const std::string& domain() const;
     std::size_t queued_bytes() const { return out_.size() + inflight_.size(); }
     bool is_open() const { return open_; }
     bool is_logging_in() const { return logging_in_; }

@@ -94,8 +94,10 @@ Runner::Runner(const Options& options) : options_(options), tls_(!options.tls_de
         cache_.load(options.scram_cache);
     }
     const asio::ip::tcp::endpoint server(asio::ip::make_address(options.host), options.port);
+    const asio::ip::tcp::endpoint peer(asio::ip::make_address(options.peer_host),
+                                       options.peer_port);
     for (int i = 0; i < std::max(1, options.threads); ++i) {
-        workers_.push_back(std::make_unique<Worker>(options_, tls_.get(), server, cache_));
+        workers_.push_back(std::make_unique<Worker>(options_, tls_.get(), server, peer, cache_));
     }
     connected_.assign(workers_.size(), 0);
 }

@@ -252,7 +252,9 @@ void build(const Options& options, Runner& runner, Shared& shared)
         flow.sender = &sender;
         flow.target_account = static_cast<std::uint32_t>(target);
         flow.copies = static_cast<std::uint32_t>(receivers.size());
-        const std::string& domain = receivers.empty() ? options.domain : receivers[0]->domain();
+        const std::string& domain =
+            receivers.empty() ? options.domain
+                              : receivers[0]->worker().domain(receivers[0]->setup().on_peer);
         flow.prefix =
             message_prefix(account_node(options, options.first_user + target) + "@" + domain, id);
         shared.flows.push_back(std::move(flow));

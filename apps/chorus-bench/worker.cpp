@@ -4,8 +4,8 @@
 namespace chorus::bench {
 
 Worker::Worker(const Options& options, SSL_CTX* tls, asio::ip::tcp::endpoint server,
-               ScramCache& cache)
-    : options_(options), tls_(tls), server_(server), cache_(cache)
+               asio::ip::tcp::endpoint peer, ScramCache& cache)
+    : options_(options), tls_(tls), server_(server), peer_(peer), cache_(cache)
 {
 }
 

@@ -21,7 +21,8 @@ namespace chorus::bench {
 
 class Worker {
 public:
-    Worker(const Options& options, SSL_CTX* tls, asio::ip::tcp::endpoint server, ScramCache& cache);
+    Worker(const Options& options, SSL_CTX* tls, asio::ip::tcp::endpoint server,
+           asio::ip::tcp::endpoint peer, ScramCache& cache);
     ~Worker();
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
@@ -32,7 +33,15 @@ public:
     /// Where a client's TLS records land between the socket and OpenSSL; its contents never
     /// outlive one call on the worker's thread.
     std::vector<char>& scratch() { return scratch_; }
-    const asio::ip::tcp::endpoint& server() const { return server_; }
+    /// The server a client logs in to: the peer (Options::peer_port) or the main one.
+    const asio::ip::tcp::endpoint& server(bool peer = false) const
+    {
+        return peer ? peer_ : server_;
+    }
+    const std::string& domain(bool peer = false) const
+    {
+        return peer ? options_.peer_domain : options_.domain;
+    }
     ScramCache& scram_cache() { return cache_; }
 
     /// Adds a client; only before start() or on the worker's thread.
@@ -76,6 +85,7 @@ private:
     const Options& options_;
     SSL_CTX* tls_;
     asio::ip::tcp::endpoint server_;
+    asio::ip::tcp::endpoint peer_;
     ScramCache& cache_;
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard_;
     std::thread thread_;
