@@ -46,7 +46,15 @@ from test_s2s import (SID, Watch, body_of, device, enable_imng, message,  # noqa
 CHORUS, EJABBERD = "chorus.interop", "ejabberd.interop"
 ALICE = f"alice@{CHORUS}"
 JULIET = f"juliet@{EJABBERD}"
-ERL_LIBS = "/usr/lib/x86_64-linux-gnu"  # where Debian puts ejabberd's Erlang applications
+
+
+def erl_libs():
+    """Where Debian put ejabberd's Erlang applications: what its ejabberdctl sets."""
+    with open(shutil.which("ejabberdctl")) as f:
+        for line in f:
+            if line.startswith("ERL_LIBS="):
+                return line.split("=", 1)[1].strip().strip("'\"")
+    return "/usr/lib/x86_64-linux-gnu"
 
 
 class Ejabberd:
@@ -123,7 +131,7 @@ LOGS_DIR={self.dir}
     def as_ejabberd(self, *argv):
         return ["setpriv", "--reuid=ejabberd", "--regid=ejabberd", "--init-groups", "env",
                 f"HOME={self.dir}", f"EJABBERD_CONFIG_PATH={self.config}",
-                f"EJABBERD_LOG_PATH={self.log}", f"ERL_LIBS={ERL_LIBS}", *argv]
+                f"EJABBERD_LOG_PATH={self.log}", f"ERL_LIBS={erl_libs()}", *argv]
 
     def start(self):
         """Starts the VM without waiting for it: `ready` waits."""
@@ -194,8 +202,12 @@ async def main():
     ejabberd.start()  # first, and registered in the background: it takes longest
 
     def ready_with_juliet():
+        t0 = time.monotonic()
         ejabberd.ready()
+        t1 = time.monotonic()
         ejabberd.register("juliet", "pw-j")
+        print(f"ejabberd: started in {t1 - t0:.1f} s, ejabberdctl register took "
+              f"{time.monotonic() - t1:.1f} s", file=sys.stderr)
     ejabberd_ready = asyncio.create_task(asyncio.to_thread(ready_with_juliet))
     a = harness.Server(users={"alice": "pw-a"}, domain=CHORUS,
                        config={"s2s.port": chorus_s2s, "s2s.require_valid_certs": False,
