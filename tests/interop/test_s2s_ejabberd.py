@@ -18,8 +18,9 @@ Checked: subscription and presence both ways; the ejabberd user's full-JID chat 
 every IM-NG device of the Chorus user (ROUTING.md R5) and is archived once; the Chorus
 user's bare-JID chat reaches the ejabberd user and is reflected to both devices (O1);
 disco#info and pings cross the link both ways; a message to ejabberd while it is down comes
-back as an error. ejabberd starts slowly (about
-5 s, far more on a busy machine), so it is started first and once.
+back as an error. ejabberd's start and each ejabberdctl call boot an Erlang VM (the whole
+script took 10 s at load 10 on the 2-core machine, 100 s at load 15), so it is
+started first and once, and registered while chorusd and its clients come up.
 """
 import asyncio
 import os
