@@ -108,6 +108,7 @@ def netns_reexec(pid=False):
             f.write("nameserver 127.0.0.1\n")
         os.chmod(path, 0o644)
         subprocess.run(["mount", "--bind", path, "/etc/resolv.conf"], check=True)
+        os.unlink(path)  # the mount keeps the file; nothing is left in /tmp
         return
     env = dict(os.environ, CHORUS_TEST_NETNS="1")
     pid_ns = ["--pid", "--fork", "--mount-proc"] if pid else []
