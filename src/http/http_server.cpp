@@ -11,8 +11,10 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "base/cidr.h"
 #include "base/metrics.h"
 #include "http/host_meta.h"
+#include "http/http_transfer.h"
 #include "http/metrics_page.h"
 #include "http/websocket_session.h"
 #include "server/server.h"
@@ -102,6 +104,20 @@ bhttp::response<bhttp::string_body> to_beast(HttpResponse&& r, bool head, unsign
     }
     res.content_length(size);
     return res;
+}
+
+/// http.metrics_remote: anyone; else http.metrics_allow's blocks, or loopback when empty.
+bool metrics_allowed(const HttpConfig& c, const HttpRequest& r)
+{
+    if (c.metrics_remote || (c.metrics_allow.empty() && r.loopback)) {
+        return true;
+    }
+    for (const auto& block : c.metrics_allow) {
+        if (auto cidr = Cidr::parse(block); cidr && cidr->contains(r.peer)) {
+            return true;
+        }
+    }
+    return false;
 }
 
 void shutdown(PlainStream& s)
@@ -305,48 +321,66 @@ asio::awaitable<void> HttpServer::serve(Stream stream, Peer peer)
                 ->start();
             co_return;
         }
-        std::size_t limit = c.http.max_body_bytes;
-        if (const auto* route = server_.http_routes().find(request.path);
-            route != nullptr && route->max_body) {
-            if (const auto own = route->max_body(request); own != 0) {
-                limit = own;
-            }
+        // A route may look at the header first: a forged upload is refused before its body.
+        std::optional<HttpRoute> route;
+        if (const auto* r = server_.http_routes().find(request.path)) {
+            route = *r;  // a copy: a module may unload while this request waits
+        }
+        HttpAdmission admission;
+        if (route && route->before_body) {
+            admission = co_await route->before_body(request);
         }
         const bool keep_alive = req.keep_alive();
         const unsigned version = req.version();
         const bool is_head = req.method() == bhttp::verb::head;
-        if (head.content_length() && *head.content_length() > limit) {
-            auto res =
-                to_beast(HttpResponse::text(413, "Request body too large\n"), false, version);
-            res.keep_alive(false);
-            co_await bhttp::async_write(stream, res, as_tuple(use_awaitable));
-            spdlog::debug("http {} {} {} -> 413", peer.address, request.method, request.path);
-            break;
-        }
-        bhttp::request_parser<bhttp::string_body> full(std::move(head));
-        full.body_limit(limit);
-        // A large body gets a second more per 64 KiB, so slow uplinks can upload.
-        beast::get_lowest_layer(stream).expires_after(request_timeout +
-                                                      std::chrono::seconds(limit / (64 * 1024)));
-        std::tie(ec, n) = co_await bhttp::async_read(stream, buffer, full, as_tuple(use_awaitable));
-        if (ec) {
-            if (ec == bhttp::error::body_limit) {
-                auto res =
-                    to_beast(HttpResponse::text(413, "Request body too large\n"), false, version);
-                res.keep_alive(false);
-                co_await bhttp::async_write(stream, res, as_tuple(use_awaitable));
-            }
-            break;
-        }
-        request.body = std::move(full.get().body());
+        const bool body_pending = head.chunked() || head.content_length().value_or(0) > 0;
         ++metrics().http_requests;
-        auto response = respond(request);
-        const int status = response.status;
-        auto res = to_beast(std::move(response), is_head, version);
-        res.keep_alive(keep_alive);
-        spdlog::debug("http {} {} {} -> {} ({} bytes)", peer.address, request.method, request.path,
-                      status, res.body().size());
-        std::tie(ec, n) = co_await bhttp::async_write(stream, res, as_tuple(use_awaitable));
+        if (admission.response) {
+            // The body, if any, was not read: the connection cannot carry another request.
+            const bool again = keep_alive && !body_pending;
+            ec = co_await send(stream, std::move(*admission.response), request, is_head, version,
+                               again);
+            if (ec || !again) {
+                break;
+            }
+            continue;
+        }
+        const std::size_t limit =
+            admission.max_body != 0 ? admission.max_body : c.http.max_body_bytes;
+        if (head.content_length() && *head.content_length() > limit) {
+            co_await send(stream, HttpResponse::text(413, "Request body too large\n"), request,
+                          false, version, false);
+            break;
+        }
+        HttpResponse response;
+        if (admission.sink) {
+            auto streamed = co_await read_into(stream, buffer, std::move(head), limit,
+                                               *admission.sink, request_timeout);
+            if (!streamed) {
+                if (streamed.error() != 0) {
+                    co_await send(stream, HttpResponse::text(streamed.error(), "Not stored\n"),
+                                  request, false, version, false);
+                }
+                break;
+            }
+            response = co_await admission.sink->finish();
+        } else {
+            bhttp::request_parser<bhttp::string_body> full(std::move(head));
+            full.body_limit(limit);
+            beast::get_lowest_layer(stream).expires_after(request_timeout);
+            std::tie(ec, n) =
+                co_await bhttp::async_read(stream, buffer, full, as_tuple(use_awaitable));
+            if (ec) {
+                if (ec == bhttp::error::body_limit) {
+                    co_await send(stream, HttpResponse::text(413, "Request body too large\n"),
+                                  request, false, version, false);
+                }
+                break;
+            }
+            request.body = std::move(full.get().body());
+            response = respond(request);
+        }
+        ec = co_await send(stream, std::move(response), request, is_head, version, keep_alive);
         if (ec || !keep_alive) {
             break;
         }
@@ -383,8 +417,8 @@ HttpResponse HttpServer::respond(HttpRequest& r)
         return res;
     }
     if (r.path == "/metrics" && c.metrics) {
-        if (!r.loopback && !c.metrics_remote) {
-            return HttpResponse::text(403, "Metrics are served to loopback only\n");
+        if (!metrics_allowed(c, r)) {
+            return HttpResponse::text(403, "Metrics are not served to this address\n");
         }
         if (!read_only) {
             return HttpResponse::text(405, "GET or HEAD\n");
@@ -394,7 +428,7 @@ HttpResponse HttpServer::respond(HttpRequest& r)
         res.body = metrics_page(server_, connections_);
         return res;
     }
-    if (const auto* route = server_.http_routes().find(r.path)) {
+    if (const auto* route = server_.http_routes().find(r.path); route && route->handle) {
         return route->handle(r);
     }
     return HttpResponse::text(404, "Not found\n");

@@ -16,11 +16,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 
-namespace {
-// A read buffer that grew for a large stanza is given back past this size.
-constexpr std::size_t kept_read_buffer = 4096;
-}  // namespace
-
 template <class Stream>
 WebSocketSession<Stream>::WebSocketSession(Server& server, stream::ConnectionSet& connections,
                                            Ws ws, std::string remote_address, bool loopback,
@@ -87,10 +82,9 @@ void WebSocketSession<Stream>::on_read(boost::system::error_code ec)
         return fail({StreamCondition::not_well_formed, "Binary messages are not XMPP"});
     }
     const std::string message = beast::buffers_to_string(buffer_.data());
+    // An idle session keeps no read buffer (Beast's own 1.5 KiB frame buffer stays).
     buffer_.clear();
-    if (buffer_.capacity() > kept_read_buffer) {
-        buffer_.shrink_to_fit();
-    }
+    buffer_.shrink_to_fit();
     auto in = stream::ws::translate_inbound(message);
     using Kind = stream::ws::Inbound::Kind;
     if (in.kind == Kind::invalid) {
@@ -107,14 +101,10 @@ void WebSocketSession<Stream>::on_read(boost::system::error_code ec)
 template <class Stream>
 void WebSocketSession<Stream>::write_out(std::size_t count)
 {
-    std::vector<std::string> messages;
     gathered_ = 0;
     for (std::size_t i = 0; i < count; ++i) {
-        stream::ws::translate_outbound(*writing_[i], messages);
+        stream::ws::translate_outbound(*writing_[i], out_);
         gathered_ += writing_[i]->size();
-    }
-    for (auto& m : messages) {
-        out_.push_back(std::move(m));
     }
     write_next();
 }
@@ -122,16 +112,19 @@ void WebSocketSession<Stream>::write_out(std::size_t count)
 template <class Stream>
 void WebSocketSession<Stream>::write_next()
 {
-    if (out_.empty()) {
+    if (out_next_ == out_.size()) {
+        out_ = {};
+        out_next_ = 0;
         // Asynchronously, like a socket write completes: the caller may still be in flush().
         asio::post(ws_.get_executor(), [keep = self()] { keep->on_written({}, keep->gathered_); });
         return;
     }
-    ws_.async_write(asio::buffer(out_.front()),
+    ws_.async_write(asio::buffer(out_[out_next_]),
                     [keep = self()](boost::system::error_code ec, std::size_t) {
-                        keep->out_.pop_front();
+                        ++keep->out_next_;
                         if (ec) {
-                            keep->out_.clear();
+                            keep->out_ = {};
+                            keep->out_next_ = 0;
                             return keep->on_written(ec, 0);
                         }
                         keep->write_next();

@@ -8,8 +8,8 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket/stream.hpp>
-#include <deque>
 #include <string>
+#include <vector>
 
 #include "stream/c2s_session.h"
 
@@ -48,8 +48,11 @@ private:
 
     Ws ws_;
     boost::beast::flat_buffer buffer_;
-    std::deque<std::string> out_;  // messages of the current gather, in order
-    std::size_t gathered_ = 0;     // their stream bytes, for on_written
+    // Messages of the current gather, in order; out_next_ is the one being written. A
+    // vector, not a deque: an empty deque still holds ~600 bytes per idle session.
+    std::vector<std::string> out_;
+    std::size_t out_next_ = 0;
+    std::size_t gathered_ = 0;  // their stream bytes, for on_written
     bool reading_ = false;
     bool loopback_;
     bool secure_;
