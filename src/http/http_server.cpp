@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -120,15 +121,37 @@ bool metrics_allowed(const HttpConfig& c, const HttpRequest& r)
     return false;
 }
 
-void shutdown(PlainStream& s)
+asio::awaitable<void> shutdown(PlainStream& s)
 {
     boost::system::error_code ignored;
     s.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    co_return;
 }
-void shutdown(TlsStream& s)
+asio::awaitable<void> shutdown(TlsStream& s)
 {
+    s.next_layer().expires_after(std::chrono::seconds(2));
+    co_await s.async_shutdown(as_tuple(use_awaitable));  // close_notify, not waiting long
     boost::system::error_code ignored;
-    s.shutdown(ignored);  // close_notify; the socket closes with the stream
+    s.next_layer().socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+/// After a refusal with the body unsent: read and drop what the client still sends for a
+/// moment (a bounded lingering close), so closing does not reset the connection before it
+/// has read the refusal.
+asio::awaitable<void> linger(PlainStream& s)
+{
+    constexpr std::size_t most = 1024 * 1024;
+    s.expires_after(std::chrono::seconds(2));
+    std::array<char, 4096> dropped;
+    std::size_t total = 0;
+    while (total < most) {
+        auto [ec, n] =
+            co_await s.socket().async_read_some(asio::buffer(dropped), as_tuple(use_awaitable));
+        if (ec) {
+            break;
+        }
+        total += n;
+    }
 }
 }  // namespace
 
@@ -261,6 +284,7 @@ asio::awaitable<void> HttpServer::serve(Stream stream, Peer peer)
     }
     beast::flat_buffer buffer;
     bool first = true;
+    bool unread_body = false;  // a refusal left a body unread
     for (;;) {
         // The first request must come within request_timeout; later ones within idle_timeout.
         beast::get_lowest_layer(stream).expires_after(
@@ -341,6 +365,7 @@ asio::awaitable<void> HttpServer::serve(Stream stream, Peer peer)
             ec = co_await send(stream, std::move(*admission.response), request, is_head, version,
                                again);
             if (ec || !again) {
+                unread_body = body_pending;
                 break;
             }
             continue;
@@ -350,6 +375,7 @@ asio::awaitable<void> HttpServer::serve(Stream stream, Peer peer)
         if (head.content_length() && *head.content_length() > limit) {
             co_await send(stream, HttpResponse::text(413, "Request body too large\n"), request,
                           false, version, false);
+            unread_body = true;
             break;
         }
         HttpResponse response;
@@ -360,6 +386,7 @@ asio::awaitable<void> HttpServer::serve(Stream stream, Peer peer)
                 if (streamed.error() != 0) {
                     co_await send(stream, HttpResponse::text(streamed.error(), "Not stored\n"),
                                   request, false, version, false);
+                    unread_body = true;
                 }
                 break;
             }
@@ -374,6 +401,7 @@ asio::awaitable<void> HttpServer::serve(Stream stream, Peer peer)
                 if (ec == bhttp::error::body_limit) {
                     co_await send(stream, HttpResponse::text(413, "Request body too large\n"),
                                   request, false, version, false);
+                    unread_body = true;
                 }
                 break;
             }
@@ -385,7 +413,10 @@ asio::awaitable<void> HttpServer::serve(Stream stream, Peer peer)
             break;
         }
     }
-    shutdown(stream);
+    co_await shutdown(stream);
+    if (unread_body) {
+        co_await linger(beast::get_lowest_layer(stream));
+    }
 }
 
 HttpResponse HttpServer::respond(HttpRequest& r)
