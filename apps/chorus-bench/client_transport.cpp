@@ -70,6 +70,9 @@ bool Client::tls_drain()
 
 void Client::flush()
 {
+    if (ws_) {
+        return flush_websocket();
+    }
     if (writing_ || !open_) {
         return;
     }
@@ -133,6 +136,30 @@ void Client::mark_closed()
     }
 }
 
+void Client::flush_websocket()
+{
+    if (!open_) {
+        return;
+    }
+    if (!out_.empty()) {
+        ws_->queue(out_);
+        out_.clear();
+    }
+    if (ws_->writing() || !ws_->has_output()) {
+        return;
+    }
+    ws_->write_next([this](boost::system::error_code ec) {
+        if (ec) {
+            if (error_.empty()) {
+                error_ = "WebSocket write: " + ec.message();
+            }
+            abort();
+            return;
+        }
+        flush_websocket();
+    });
+}
+
 asio::awaitable<bool> Client::read_more()
 {
     if (in_begin_ > 0) {
@@ -148,6 +175,18 @@ asio::awaitable<bool> Client::read_more()
             co_return false;
         }
         in_.resize(in_.size() * 2);
+    }
+    if (ws_) {
+        std::string bytes;
+        if (!co_await ws_->read(bytes, error_)) {
+            co_return false;
+        }
+        if (in_.size() - in_end_ < bytes.size()) {
+            in_.resize(in_end_ + bytes.size());
+        }
+        std::memcpy(in_.data() + in_end_, bytes.data(), bytes.size());
+        in_end_ += bytes.size();
+        co_return true;
     }
     if (ssl_) {
         while (true) {
@@ -239,6 +278,10 @@ asio::awaitable<std::string> Client::connect()
     worker_.open_connections.fetch_add(1, std::memory_order_relaxed);
     socket_.set_option(asio::ip::tcp::no_delay(true), ec);
     in_.resize(login_buffer);
+    if (worker_.options().websocket) {
+        ws_ = std::make_unique<WsLink>(socket_, worker_.options().domain);
+        co_return co_await ws_->handshake(worker_.options().domain, worker_.options().ws_path);
+    }
     co_return "";
 }
 

@@ -326,7 +326,18 @@ asio::awaitable<void> HttpServer::serve(Stream stream, Peer peer)
             const bool secure =
                 peer.tls || c.http.consider_websocket_secure ||
                 (peer.loopback && lower(request.header("x-forwarded-proto")) == "https");
-            websocket::stream<Stream> ws(std::move(stream));
+            using Next = UpgradedStream<Stream>;
+            auto ws = [&] {
+                if constexpr (std::is_same_v<Stream, PlainStream>) {
+                    return websocket::stream<Next>(std::move(stream).release_socket());
+                } else {
+                    return websocket::stream<Next>(std::move(stream));
+                }
+            }();
+            websocket::stream_base::timeout handshake{};
+            handshake.handshake_timeout = request_timeout;
+            handshake.idle_timeout = websocket::stream_base::none();
+            ws.set_option(handshake);
             ws.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
                 res.set(bhttp::field::server, "Chorus");
                 res.set(bhttp::field::sec_websocket_protocol, "xmpp");
@@ -340,8 +351,8 @@ asio::awaitable<void> HttpServer::serve(Stream stream, Peer peer)
             }
             spdlog::debug("http {} GET {} -> 101 (WebSocket)", peer.address, websocket_path);
             ++metrics().websocket_upgrades;
-            std::make_shared<WebSocketSession<Stream>>(server_, connections_, std::move(ws),
-                                                       peer.address, peer.loopback, secure)
+            std::make_shared<WebSocketSession<Next>>(server_, connections_, std::move(ws),
+                                                     peer.address, peer.loopback, secure)
                 ->start();
             co_return;
         }

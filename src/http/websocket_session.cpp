@@ -45,7 +45,9 @@ void WebSocketSession<Stream>::start()
         t.keep_alive_pings = false;
     }
     ws_.set_option(t);
-    beast::get_lowest_layer(ws_).expires_never();  // the WebSocket's own timeouts apply
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+        beast::get_lowest_layer(ws_).expires_never();  // the WebSocket's own timeouts apply
+    }
     arm_read();
 }
 
@@ -135,7 +137,11 @@ template <class Stream>
 void WebSocketSession<Stream>::close_transport(bool)
 {
     boost::system::error_code ignored;
-    beast::get_lowest_layer(ws_).socket().close(ignored);
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+        beast::get_lowest_layer(ws_).socket().close(ignored);
+    } else {
+        ws_.next_layer().close(ignored);
+    }
 }
 
 template <class Stream>
@@ -149,7 +155,7 @@ void WebSocketSession<Stream>::end_output()
                     [keep = self()](boost::system::error_code) { keep->close_transport(false); });
 }
 
-template class WebSocketSession<PlainStream>;
+template class WebSocketSession<asio::ip::tcp::socket>;
 template class WebSocketSession<TlsStream>;
 
 }  // namespace chorus::http

@@ -18,6 +18,20 @@ namespace chorus::http {
 using PlainStream = boost::beast::tcp_stream;
 using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
 
+/// What a WebSocket runs on once upgraded: plain HTTP's bare socket (a tcp_stream's two
+/// timers would cost every idle session; the WebSocket's own timeouts take over), or the
+/// TLS stream as it is.
+template <class Stream>
+struct Upgraded {
+    using type = Stream;
+};
+template <>
+struct Upgraded<PlainStream> {
+    using type = boost::asio::ip::tcp::socket;
+};
+template <class Stream>
+using UpgradedStream = typename Upgraded<Stream>::type;
+
 template <class Stream>
 class WebSocketSession final : public stream::C2sSession {
 public:
@@ -58,7 +72,7 @@ private:
     bool secure_;
 };
 
-extern template class WebSocketSession<PlainStream>;
+extern template class WebSocketSession<boost::asio::ip::tcp::socket>;
 extern template class WebSocketSession<TlsStream>;
 
 }  // namespace chorus::http

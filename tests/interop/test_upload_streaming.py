@@ -8,7 +8,6 @@ sent.
 """
 import hashlib
 import http.client
-import os
 import socket
 import sys
 import urllib.parse
