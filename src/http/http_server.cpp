@@ -145,8 +145,7 @@ asio::awaitable<void> linger(PlainStream& s)
     std::array<char, 4096> dropped;
     std::size_t total = 0;
     while (total < most) {
-        auto [ec, n] =
-            co_await s.socket().async_read_some(asio::buffer(dropped), as_tuple(use_awaitable));
+        auto [ec, n] = co_await s.async_read_some(asio::buffer(dropped), as_tuple(use_awaitable));
         if (ec) {
             break;
         }
@@ -384,8 +383,8 @@ asio::awaitable<void> HttpServer::serve(Stream stream, Peer peer)
         const std::size_t limit =
             admission.max_body != 0 ? admission.max_body : c.http.max_body_bytes;
         if (head.content_length() && *head.content_length() > limit) {
-            co_await send(stream, HttpResponse::text(413, "Request body too large\n"), request,
-                          false, version, false);
+            auto too_large = HttpResponse::text(413, "Request body too large\n");
+            co_await send(stream, std::move(too_large), request, false, version, false);
             unread_body = true;
             break;
         }
@@ -395,8 +394,8 @@ asio::awaitable<void> HttpServer::serve(Stream stream, Peer peer)
                                                *admission.sink, request_timeout);
             if (!streamed) {
                 if (streamed.error() != 0) {
-                    co_await send(stream, HttpResponse::text(streamed.error(), "Not stored\n"),
-                                  request, false, version, false);
+                    auto refusal = HttpResponse::text(streamed.error(), "Not stored\n");
+                    co_await send(stream, std::move(refusal), request, false, version, false);
                     unread_body = true;
                 }
                 break;
@@ -410,8 +409,8 @@ asio::awaitable<void> HttpServer::serve(Stream stream, Peer peer)
                 co_await bhttp::async_read(stream, buffer, full, as_tuple(use_awaitable));
             if (ec) {
                 if (ec == bhttp::error::body_limit) {
-                    co_await send(stream, HttpResponse::text(413, "Request body too large\n"),
-                                  request, false, version, false);
+                    auto too_large = HttpResponse::text(413, "Request body too large\n");
+                    co_await send(stream, std::move(too_large), request, false, version, false);
                     unread_body = true;
                 }
                 break;

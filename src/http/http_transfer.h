@@ -73,9 +73,10 @@ void fill_header(bhttp::response<Body>& res, HttpResponse& r, bool keep_alive)
     res.keep_alive(keep_alive);
 }
 
-/// Writes r (HEAD: its header only) and logs it; the error, if the write failed.
+/// Writes r (HEAD: its header only) and logs it; the error, if the write failed. r is a
+/// reference: GCC 12 destroys a by-value class argument of a co_await'ed call twice.
 template <class Stream>
-boost::asio::awaitable<boost::system::error_code> send(Stream& stream, HttpResponse r,
+boost::asio::awaitable<boost::system::error_code> send(Stream& stream, HttpResponse&& r,
                                                        const HttpRequest& request, bool head,
                                                        unsigned version, bool keep_alive)
 {

@@ -179,8 +179,8 @@ public:
         if (received_ > grant_.size) {
             co_return false;
         }
-        auto written = co_await service_->on_disk(
-            [fd = data_.get(), chunk] { return storage::UploadFiles::append(fd, chunk); });
+        auto append = [fd = data_.get(), chunk] { return storage::UploadFiles::append(fd, chunk); };
+        auto written = co_await service_->on_disk(append);
         if (!written) {
             spdlog::warn("upload {}: {}", grant_.id, written.error());
         }
@@ -202,10 +202,10 @@ public:
                                  .content_type = grant_.content_type,
                                  .size = grant_.size,
                                  .created = now_};
-        auto committed = co_await service_->on_disk(
-            [dir = files.dir(), file, data = std::move(data_)]() mutable {
-                return storage::UploadFiles::commit(dir, file, std::move(data));
-            });
+        auto commit = [dir = files.dir(), file, data = std::move(data_)]() mutable {
+            return storage::UploadFiles::commit(dir, file, std::move(data));
+        };
+        auto committed = co_await service_->on_disk(commit);
         if (!committed) {
             spdlog::error("upload {}: {}", grant_.id, committed.error());
             co_return text(500, "The file could not be stored\n");
@@ -299,8 +299,8 @@ boost::asio::awaitable<HttpAdmission> UploadService::put(const HttpRequest& head
     if (!files_.reserve(g.id)) {
         co_return answer(text(409, "This slot was used already\n"));
     }
-    auto data = co_await on_disk(
-        [dir = files_.dir(), id = g.id] { return storage::UploadFiles::create(dir, id); });
+    auto create = [dir = files_.dir(), id = g.id] { return storage::UploadFiles::create(dir, id); };
+    auto data = co_await on_disk(create);
     if (!data) {
         files_.unreserve(g.id);
         spdlog::error("upload: {}", data.error());
@@ -348,8 +348,10 @@ boost::asio::awaitable<HttpAdmission> UploadService::get(const HttpRequest& head
                                                     std::to_string(file.size));
     }
     const std::uint64_t length = file.size == 0 ? 0 : last - first + 1;
-    auto data = co_await on_disk(
-        [dir = files_.dir(), id = file.id] { return storage::UploadFiles::open_data(dir, id); });
+    auto open = [dir = files_.dir(), id = file.id] {
+        return storage::UploadFiles::open_data(dir, id);
+    };
+    auto data = co_await on_disk(open);
     if (!data) {
         spdlog::error("upload: {}", data.error());
         co_return answer(text(500, "The file could not be read\n"));
