@@ -291,6 +291,9 @@ asio::awaitable<void> HttpServer::serve(Stream stream, Peer peer)
         first = false;
         bhttp::request_parser<bhttp::empty_body> head;
         head.header_limit(static_cast<std::uint32_t>(c.http.max_header_bytes));
+        // Beast would refuse a Content-Length past 1 MiB while parsing the header; the
+        // route's limit (an upload slot's size) is applied once the header is read.
+        head.body_limit(boost::none);
         auto [ec, n] =
             co_await bhttp::async_read_header(stream, buffer, head, as_tuple(use_awaitable));
         if (ec) {
