@@ -4,7 +4,6 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
-#include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
 #include "server/server.h"
@@ -63,14 +62,17 @@ void WebSocketSession<Stream>::arm_read()
         return;
     }
     reading_ = true;
-    ws_.async_read(buffer_, [keep = std::move(keep)](boost::system::error_code ec, std::size_t) {
-        keep->reading_ = false;
-        keep->on_read(ec);
-    });
+    // A small fixed buffer, not a dynamic one: Beast sizes a dynamic buffer (1.5 KiB) when
+    // the read starts, so every idle session would hold one while it waits.
+    ws_.async_read_some(asio::buffer(chunk_),
+                        [keep = std::move(keep)](boost::system::error_code ec, std::size_t n) {
+                            keep->reading_ = false;
+                            keep->on_read(ec, n);
+                        });
 }
 
 template <class Stream>
-void WebSocketSession<Stream>::on_read(boost::system::error_code ec)
+void WebSocketSession<Stream>::on_read(boost::system::error_code ec, std::size_t n)
 {
     if (ec) {
         if (ec != websocket::error::closed && ec != asio::error::eof &&
@@ -80,13 +82,15 @@ void WebSocketSession<Stream>::on_read(boost::system::error_code ec)
         return finish_close();
     }
     if (!ws_.got_text()) {  // RFC 7395 §3.2: XMPP is UTF-8 text
-        buffer_.clear();
+        message_ = {};
         return fail({StreamCondition::not_well_formed, "Binary messages are not XMPP"});
     }
-    const std::string message = beast::buffers_to_string(buffer_.data());
-    // An idle session keeps no read buffer (Beast's own 1.5 KiB frame buffer stays).
-    buffer_.clear();
-    buffer_.shrink_to_fit();
+    message_.append(chunk_.data(), n);
+    if (!ws_.is_message_done()) {
+        return arm_read();  // Beast bounds the message (read_message_max)
+    }
+    // An idle session keeps no message buffer (Beast's own 1.5 KiB frame buffer stays).
+    const std::string message = std::exchange(message_, {});
     auto in = stream::ws::translate_inbound(message);
     using Kind = stream::ws::Inbound::Kind;
     if (in.kind == Kind::invalid) {

@@ -4,7 +4,7 @@
 // and what the session writes is cut into one message per element.
 #pragma once
 
-#include <boost/beast/core/flat_buffer.hpp>
+#include <array>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket/stream.hpp>
@@ -57,11 +57,12 @@ private:
         return std::static_pointer_cast<WebSocketSession>(shared_from_this());
     }
     void arm_read();
-    void on_read(boost::system::error_code ec);
+    void on_read(boost::system::error_code ec, std::size_t n);
     void write_next();
 
     Ws ws_;
-    boost::beast::flat_buffer buffer_;
+    std::array<char, 256> chunk_;  // what one read hands over
+    std::string message_;          // the message read so far
     // Messages of the current gather, in order; out_next_ is the one being written. A
     // vector, not a deque: an empty deque still holds ~600 bytes per idle session.
     std::vector<std::string> out_;
