@@ -82,7 +82,8 @@ std::string inbound_stream_bytes(std::string_view message)
     return std::string(message);
 }
 
-boost::asio::awaitable<std::string> WsLink::handshake(std::string host, std::string path)
+boost::asio::awaitable<std::string> WsLink::handshake(const std::string& host,
+                                                      const std::string& path)
 {
     ws_.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
         req.set(boost::beast::http::field::sec_websocket_protocol, "xmpp");

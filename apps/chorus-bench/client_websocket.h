@@ -36,7 +36,7 @@ public:
     {
     }
     /// The opening handshake with subprotocol xmpp; empty on success, else what failed.
-    boost::asio::awaitable<std::string> handshake(std::string host, std::string path);
+    boost::asio::awaitable<std::string> handshake(const std::string& host, const std::string& path);
     /// Queues bytes as messages; they go out in order with write_next.
     void queue(std::string_view bytes) { framer_.cut(bytes, out_); }
     bool writing() const { return writing_; }
