@@ -3,6 +3,7 @@
 // (XEP-0077), and the read loop that hands message bodies to a sink.
 #pragma once
 
+#include "client_websocket.h"
 #include "xml_scanner.h"
 
 #include <openssl/ssl.h>
@@ -79,6 +80,7 @@ private:
     asio::awaitable<bool> tls_fill();
     /// Moves what OpenSSL wrote into wire_; whether there was anything.
     bool tls_drain();
+    void flush_websocket();
     asio::awaitable<std::string> authenticate(const std::string& features);
     asio::awaitable<std::string> await_iq(std::string_view id);
     asio::awaitable<Event> next_event();  // need_more means the connection failed
@@ -99,7 +101,8 @@ private:
     std::unique_ptr<SSL, SslFree> ssl_;
     BIO* tls_in_ = nullptr;
     BIO* tls_out_ = nullptr;
-    std::string wire_;  // records not yet handed to the socket
+    std::string wire_;            // records not yet handed to the socket
+    std::unique_ptr<WsLink> ws_;  // --transport ws: RFC 7395 framing over socket_
     StreamScanner scanner_;
     std::vector<char> in_;
     std::size_t in_begin_ = 0;

@@ -79,6 +79,11 @@ int main(int argc, char** argv)
         ->check(CLI::IsMember(mechanisms))
         ->capture_default_str();
     app.add_flag("--starttls", o.starttls, "negotiate STARTTLS before SASL");
+    std::string transport = "tcp";
+    app.add_option("--transport", transport, "tcp | ws (XMPP over WebSocket, RFC 7395)")
+        ->check(CLI::IsMember({"tcp", "ws"}))
+        ->capture_default_str();
+    app.add_option("--path", o.ws_path, "ws: the WebSocket path")->capture_default_str();
     app.add_flag("--tls-default-libctx", o.tls_default_libctx,
                  "TLS in OpenSSL's default library context, not the bench's lean one (for "
                  "comparison: ~1 M more instructions, ~50 us, per handshake)");
@@ -123,6 +128,11 @@ int main(int argc, char** argv)
     CLI11_PARSE(app, argc, argv);
     o.scenario = scenarios.at(scenario);
     o.mechanism = mechanisms.at(mechanism);
+    o.websocket = transport == "ws";
+    if (o.websocket && o.starttls) {
+        std::fprintf(stderr, "chorus-bench: --starttls is for --transport tcp\n");
+        return 2;
+    }
 
     if (o.threads < 1 || o.clients < 2 || o.devices < 1 || o.accounts < 1 || o.contacts < 1 ||
         o.window < 1 || o.duration <= 0) {
@@ -145,6 +155,7 @@ int main(int argc, char** argv)
         report.text("peer",
                     o.peer_domain + " at " + o.peer_host + ":" + std::to_string(o.peer_port));
     }
+    report.text("transport", o.websocket ? "websocket" : "tcp");
     report.count("threads", static_cast<std::uint64_t>(o.threads));
     int status = 0;
     switch (o.scenario) {

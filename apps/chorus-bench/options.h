@@ -27,7 +27,9 @@ struct Options {
     std::string password = "bench";
     Mechanism mechanism = Mechanism::scram_sha_1;
     bool starttls = false;
-    bool tls_default_libctx = false;  // TLS in OpenSSL's default library context (tls.cpp)
+    bool websocket = false;                   // --transport ws (RFC 7395)
+    std::string ws_path = "/xmpp-websocket";  // its HTTP path
+    bool tls_default_libctx = false;          // TLS in OpenSSL's default library context (tls.cpp)
     bool presence = true;
     bool carbons = false;
     bool imng = false;

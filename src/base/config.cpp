@@ -11,6 +11,7 @@
 
 #include <toml++/toml.h>
 
+#include "base/cidr.h"
 #include "jid/jid.h"
 
 namespace chorus {
@@ -124,6 +125,7 @@ const Option http_options[] = {
     {"external_url", [](Config& c) -> Target { return &c.http.external_url; }},
     {"metrics", [](Config& c) -> Target { return &c.http.metrics; }},
     {"metrics_remote", [](Config& c) -> Target { return &c.http.metrics_remote; }},
+    {"metrics_allow", [](Config& c) -> Target { return &c.http.metrics_allow; }},
 };
 const Option upload_options[] = {
     {"enabled", [](Config& c) -> Target { return &c.upload.enabled; }},
@@ -334,6 +336,17 @@ Result<void, std::string> one_of(std::string_view name, const std::string& value
     return unexpected(std::string(name) + ": must be one of " + list + " (got '" + value + "')");
 }
 
+Result<void, std::string> validate_cidrs(std::string_view key,
+                                         const std::vector<std::string>& blocks)
+{
+    for (const auto& b : blocks) {
+        if (!Cidr::parse(b)) {
+            return unexpected(std::string(key) + ": '" + b + "' is not an address or CIDR block");
+        }
+    }
+    return {};
+}
+
 Result<void, std::string> validate_domains(const std::vector<std::string>& domains)
 {
     if (domains.empty()) {
@@ -390,6 +403,7 @@ Result<void, std::string> validate_web(const Config& c)
                 c.http.external_url.starts_with("https://")
             ? Result<void, std::string>{}
             : unexpected(std::string("http.external_url: must start with http:// or https://")),
+        validate_cidrs("http.metrics_allow", c.http.metrics_allow),
         between("upload.max_file_size", c.upload.max_file_size, std::size_t{1},
                 std::size_t{1} << 40),
         at_least("upload.quota_per_user", c.upload.quota_per_user, c.upload.max_file_size),

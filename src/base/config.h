@@ -36,9 +36,9 @@ struct HttpConfig {
     int tls_port = 5281;             // HTTPS with the c2s certificate; 0 disables
     std::size_t max_header_bytes = 8 * 1024;
     std::size_t max_body_bytes = 64 * 1024;  // any request but an upload's PUT
-    int request_timeout_s = 30;              // to receive one request (an upload: per MiB more)
-    int idle_timeout_s = 60;                 // a kept-alive connection with no request
-    int max_connections_per_ip = 32;         // 0: none; limits.exempt_loopback applies
+    int request_timeout_s = 30;       // to receive a request's header, or the next body chunk
+    int idle_timeout_s = 60;          // a kept-alive connection with no request
+    int max_connections_per_ip = 32;  // 0: none; limits.exempt_loopback applies
     // Prosody's consider_websocket_secure: plain-HTTP WebSocket streams count as encrypted
     // (a TLS proxy in front). A loopback peer's X-Forwarded-Proto: https counts too.
     bool consider_websocket_secure = false;
@@ -47,7 +47,8 @@ struct HttpConfig {
     // http://<domain>:<port>.
     std::string external_url;
     bool metrics = true;
-    bool metrics_remote = false;  // /metrics answers non-loopback peers too
+    bool metrics_remote = false;             // /metrics answers non-loopback peers too
+    std::vector<std::string> metrics_allow;  // CIDR blocks served /metrics; empty: loopback
 };
 
 struct UploadConfig {  // XEP-0363 on upload.<domain>

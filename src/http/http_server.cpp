@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -11,8 +12,10 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "base/cidr.h"
 #include "base/metrics.h"
 #include "http/host_meta.h"
+#include "http/http_transfer.h"
 #include "http/metrics_page.h"
 #include "http/websocket_session.h"
 #include "server/server.h"
@@ -104,15 +107,50 @@ bhttp::response<bhttp::string_body> to_beast(HttpResponse&& r, bool head, unsign
     return res;
 }
 
-void shutdown(PlainStream& s)
+/// http.metrics_remote: anyone; else http.metrics_allow's blocks, or loopback when empty.
+bool metrics_allowed(const HttpConfig& c, const HttpRequest& r)
+{
+    if (c.metrics_remote || (c.metrics_allow.empty() && r.loopback)) {
+        return true;
+    }
+    for (const auto& block : c.metrics_allow) {
+        if (auto cidr = Cidr::parse(block); cidr && cidr->contains(r.peer)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+asio::awaitable<void> shutdown(PlainStream& s)
 {
     boost::system::error_code ignored;
     s.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    co_return;
 }
-void shutdown(TlsStream& s)
+asio::awaitable<void> shutdown(TlsStream& s)
 {
+    s.next_layer().expires_after(std::chrono::seconds(2));
+    co_await s.async_shutdown(as_tuple(use_awaitable));  // close_notify, not waiting long
     boost::system::error_code ignored;
-    s.shutdown(ignored);  // close_notify; the socket closes with the stream
+    s.next_layer().socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+/// After a refusal with the body unsent: read and drop what the client still sends for a
+/// moment (a bounded lingering close), so closing does not reset the connection before it
+/// has read the refusal.
+asio::awaitable<void> linger(PlainStream& s)
+{
+    constexpr std::size_t most = 1024 * 1024;
+    s.expires_after(std::chrono::seconds(2));
+    std::array<char, 4096> dropped;
+    std::size_t total = 0;
+    while (total < most) {
+        auto [ec, n] = co_await s.async_read_some(asio::buffer(dropped), as_tuple(use_awaitable));
+        if (ec) {
+            break;
+        }
+        total += n;
+    }
 }
 }  // namespace
 
@@ -245,6 +283,7 @@ asio::awaitable<void> HttpServer::serve(Stream stream, Peer peer)
     }
     beast::flat_buffer buffer;
     bool first = true;
+    bool unread_body = false;  // a refusal left a body unread
     for (;;) {
         // The first request must come within request_timeout; later ones within idle_timeout.
         beast::get_lowest_layer(stream).expires_after(
@@ -252,6 +291,9 @@ asio::awaitable<void> HttpServer::serve(Stream stream, Peer peer)
         first = false;
         bhttp::request_parser<bhttp::empty_body> head;
         head.header_limit(static_cast<std::uint32_t>(c.http.max_header_bytes));
+        // Beast would refuse a Content-Length past 1 MiB while parsing the header; the
+        // route's limit (an upload slot's size) is applied once the header is read.
+        head.body_limit(boost::none);
         auto [ec, n] =
             co_await bhttp::async_read_header(stream, buffer, head, as_tuple(use_awaitable));
         if (ec) {
@@ -286,7 +328,18 @@ asio::awaitable<void> HttpServer::serve(Stream stream, Peer peer)
             const bool secure =
                 peer.tls || c.http.consider_websocket_secure ||
                 (peer.loopback && lower(request.header("x-forwarded-proto")) == "https");
-            websocket::stream<Stream> ws(std::move(stream));
+            using Next = UpgradedStream<Stream>;
+            auto ws = [&] {
+                if constexpr (std::is_same_v<Stream, PlainStream>) {
+                    return websocket::stream<Next>(std::move(stream).release_socket());
+                } else {
+                    return websocket::stream<Next>(std::move(stream));
+                }
+            }();
+            websocket::stream_base::timeout handshake{};
+            handshake.handshake_timeout = request_timeout;
+            handshake.idle_timeout = websocket::stream_base::none();
+            ws.set_option(handshake);
             ws.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
                 res.set(bhttp::field::server, "Chorus");
                 res.set(bhttp::field::sec_websocket_protocol, "xmpp");
@@ -300,58 +353,83 @@ asio::awaitable<void> HttpServer::serve(Stream stream, Peer peer)
             }
             spdlog::debug("http {} GET {} -> 101 (WebSocket)", peer.address, websocket_path);
             ++metrics().websocket_upgrades;
-            std::make_shared<WebSocketSession<Stream>>(server_, connections_, std::move(ws),
-                                                       peer.address, peer.loopback, secure)
+            std::make_shared<WebSocketSession<Next>>(server_, connections_, std::move(ws),
+                                                     peer.address, peer.loopback, secure)
                 ->start();
             co_return;
         }
-        std::size_t limit = c.http.max_body_bytes;
-        if (const auto* route = server_.http_routes().find(request.path);
-            route != nullptr && route->max_body) {
-            if (const auto own = route->max_body(request); own != 0) {
-                limit = own;
-            }
+        // A route may look at the header first: a forged upload is refused before its body.
+        std::optional<HttpRoute> route;
+        if (const auto* r = server_.http_routes().find(request.path)) {
+            route = *r;  // a copy: a module may unload while this request waits
+        }
+        HttpAdmission admission;
+        if (route && route->before_body) {
+            admission = co_await route->before_body(request);
         }
         const bool keep_alive = req.keep_alive();
         const unsigned version = req.version();
         const bool is_head = req.method() == bhttp::verb::head;
-        if (head.content_length() && *head.content_length() > limit) {
-            auto res =
-                to_beast(HttpResponse::text(413, "Request body too large\n"), false, version);
-            res.keep_alive(false);
-            co_await bhttp::async_write(stream, res, as_tuple(use_awaitable));
-            spdlog::debug("http {} {} {} -> 413", peer.address, request.method, request.path);
-            break;
-        }
-        bhttp::request_parser<bhttp::string_body> full(std::move(head));
-        full.body_limit(limit);
-        // A large body gets a second more per 64 KiB, so slow uplinks can upload.
-        beast::get_lowest_layer(stream).expires_after(request_timeout +
-                                                      std::chrono::seconds(limit / (64 * 1024)));
-        std::tie(ec, n) = co_await bhttp::async_read(stream, buffer, full, as_tuple(use_awaitable));
-        if (ec) {
-            if (ec == bhttp::error::body_limit) {
-                auto res =
-                    to_beast(HttpResponse::text(413, "Request body too large\n"), false, version);
-                res.keep_alive(false);
-                co_await bhttp::async_write(stream, res, as_tuple(use_awaitable));
-            }
-            break;
-        }
-        request.body = std::move(full.get().body());
+        const bool body_pending = head.chunked() || head.content_length().value_or(0) > 0;
         ++metrics().http_requests;
-        auto response = respond(request);
-        const int status = response.status;
-        auto res = to_beast(std::move(response), is_head, version);
-        res.keep_alive(keep_alive);
-        spdlog::debug("http {} {} {} -> {} ({} bytes)", peer.address, request.method, request.path,
-                      status, res.body().size());
-        std::tie(ec, n) = co_await bhttp::async_write(stream, res, as_tuple(use_awaitable));
+        if (admission.response) {
+            // The body, if any, was not read: the connection cannot carry another request.
+            const bool again = keep_alive && !body_pending;
+            ec = co_await send(stream, std::move(*admission.response), request, is_head, version,
+                               again);
+            if (ec || !again) {
+                unread_body = body_pending;
+                break;
+            }
+            continue;
+        }
+        const std::size_t limit =
+            admission.max_body != 0 ? admission.max_body : c.http.max_body_bytes;
+        if (head.content_length() && *head.content_length() > limit) {
+            auto too_large = HttpResponse::text(413, "Request body too large\n");
+            co_await send(stream, std::move(too_large), request, false, version, false);
+            unread_body = true;
+            break;
+        }
+        HttpResponse response;
+        if (admission.sink) {
+            auto streamed = co_await read_into(stream, buffer, std::move(head), limit,
+                                               *admission.sink, request_timeout);
+            if (!streamed) {
+                if (streamed.error() != 0) {
+                    auto refusal = HttpResponse::text(streamed.error(), "Not stored\n");
+                    co_await send(stream, std::move(refusal), request, false, version, false);
+                    unread_body = true;
+                }
+                break;
+            }
+            response = co_await admission.sink->finish();
+        } else {
+            bhttp::request_parser<bhttp::string_body> full(std::move(head));
+            full.body_limit(limit);
+            beast::get_lowest_layer(stream).expires_after(request_timeout);
+            std::tie(ec, n) =
+                co_await bhttp::async_read(stream, buffer, full, as_tuple(use_awaitable));
+            if (ec) {
+                if (ec == bhttp::error::body_limit) {
+                    auto too_large = HttpResponse::text(413, "Request body too large\n");
+                    co_await send(stream, std::move(too_large), request, false, version, false);
+                    unread_body = true;
+                }
+                break;
+            }
+            request.body = std::move(full.get().body());
+            response = respond(request);
+        }
+        ec = co_await send(stream, std::move(response), request, is_head, version, keep_alive);
         if (ec || !keep_alive) {
             break;
         }
     }
-    shutdown(stream);
+    co_await shutdown(stream);
+    if (unread_body) {
+        co_await linger(beast::get_lowest_layer(stream));
+    }
 }
 
 HttpResponse HttpServer::respond(HttpRequest& r)
@@ -383,8 +461,8 @@ HttpResponse HttpServer::respond(HttpRequest& r)
         return res;
     }
     if (r.path == "/metrics" && c.metrics) {
-        if (!r.loopback && !c.metrics_remote) {
-            return HttpResponse::text(403, "Metrics are served to loopback only\n");
+        if (!metrics_allowed(c, r)) {
+            return HttpResponse::text(403, "Metrics are not served to this address\n");
         }
         if (!read_only) {
             return HttpResponse::text(405, "GET or HEAD\n");
@@ -394,7 +472,7 @@ HttpResponse HttpServer::respond(HttpRequest& r)
         res.body = metrics_page(server_, connections_);
         return res;
     }
-    if (const auto* route = server_.http_routes().find(r.path)) {
+    if (const auto* route = server_.http_routes().find(r.path); route && route->handle) {
         return route->handle(r);
     }
     return HttpResponse::text(404, "Not found\n");

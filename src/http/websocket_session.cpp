@@ -4,7 +4,6 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
-#include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
 #include "server/server.h"
@@ -15,11 +14,6 @@ namespace chorus::http {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
-
-namespace {
-// A read buffer that grew for a large stanza is given back past this size.
-constexpr std::size_t kept_read_buffer = 4096;
-}  // namespace
 
 template <class Stream>
 WebSocketSession<Stream>::WebSocketSession(Server& server, stream::ConnectionSet& connections,
@@ -50,7 +44,9 @@ void WebSocketSession<Stream>::start()
         t.keep_alive_pings = false;
     }
     ws_.set_option(t);
-    beast::get_lowest_layer(ws_).expires_never();  // the WebSocket's own timeouts apply
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+        beast::get_lowest_layer(ws_).expires_never();  // the WebSocket's own timeouts apply
+    }
     arm_read();
 }
 
@@ -66,14 +62,17 @@ void WebSocketSession<Stream>::arm_read()
         return;
     }
     reading_ = true;
-    ws_.async_read(buffer_, [keep = std::move(keep)](boost::system::error_code ec, std::size_t) {
-        keep->reading_ = false;
-        keep->on_read(ec);
-    });
+    // A small fixed buffer, not a dynamic one: Beast sizes a dynamic buffer (1.5 KiB) when
+    // the read starts, so every idle session would hold one while it waits.
+    ws_.async_read_some(asio::buffer(chunk_),
+                        [keep = std::move(keep)](boost::system::error_code ec, std::size_t n) {
+                            keep->reading_ = false;
+                            keep->on_read(ec, n);
+                        });
 }
 
 template <class Stream>
-void WebSocketSession<Stream>::on_read(boost::system::error_code ec)
+void WebSocketSession<Stream>::on_read(boost::system::error_code ec, std::size_t n)
 {
     if (ec) {
         if (ec != websocket::error::closed && ec != asio::error::eof &&
@@ -83,14 +82,15 @@ void WebSocketSession<Stream>::on_read(boost::system::error_code ec)
         return finish_close();
     }
     if (!ws_.got_text()) {  // RFC 7395 §3.2: XMPP is UTF-8 text
-        buffer_.clear();
+        message_ = {};
         return fail({StreamCondition::not_well_formed, "Binary messages are not XMPP"});
     }
-    const std::string message = beast::buffers_to_string(buffer_.data());
-    buffer_.clear();
-    if (buffer_.capacity() > kept_read_buffer) {
-        buffer_.shrink_to_fit();
+    message_.append(chunk_.data(), n);
+    if (!ws_.is_message_done()) {
+        return arm_read();  // Beast bounds the message (read_message_max)
     }
+    // An idle session keeps no message buffer (Beast's own 1.5 KiB frame buffer stays).
+    const std::string message = std::exchange(message_, {});
     auto in = stream::ws::translate_inbound(message);
     using Kind = stream::ws::Inbound::Kind;
     if (in.kind == Kind::invalid) {
@@ -107,14 +107,10 @@ void WebSocketSession<Stream>::on_read(boost::system::error_code ec)
 template <class Stream>
 void WebSocketSession<Stream>::write_out(std::size_t count)
 {
-    std::vector<std::string> messages;
     gathered_ = 0;
     for (std::size_t i = 0; i < count; ++i) {
-        stream::ws::translate_outbound(*writing_[i], messages);
+        stream::ws::translate_outbound(*writing_[i], out_);
         gathered_ += writing_[i]->size();
-    }
-    for (auto& m : messages) {
-        out_.push_back(std::move(m));
     }
     write_next();
 }
@@ -122,16 +118,19 @@ void WebSocketSession<Stream>::write_out(std::size_t count)
 template <class Stream>
 void WebSocketSession<Stream>::write_next()
 {
-    if (out_.empty()) {
+    if (out_next_ == out_.size()) {
+        out_ = {};
+        out_next_ = 0;
         // Asynchronously, like a socket write completes: the caller may still be in flush().
         asio::post(ws_.get_executor(), [keep = self()] { keep->on_written({}, keep->gathered_); });
         return;
     }
-    ws_.async_write(asio::buffer(out_.front()),
+    ws_.async_write(asio::buffer(out_[out_next_]),
                     [keep = self()](boost::system::error_code ec, std::size_t) {
-                        keep->out_.pop_front();
+                        ++keep->out_next_;
                         if (ec) {
-                            keep->out_.clear();
+                            keep->out_ = {};
+                            keep->out_next_ = 0;
                             return keep->on_written(ec, 0);
                         }
                         keep->write_next();
@@ -142,7 +141,11 @@ template <class Stream>
 void WebSocketSession<Stream>::close_transport(bool)
 {
     boost::system::error_code ignored;
-    beast::get_lowest_layer(ws_).socket().close(ignored);
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+        beast::get_lowest_layer(ws_).socket().close(ignored);
+    } else {
+        ws_.next_layer().close(ignored);
+    }
 }
 
 template <class Stream>
@@ -156,7 +159,7 @@ void WebSocketSession<Stream>::end_output()
                     [keep = self()](boost::system::error_code) { keep->close_transport(false); });
 }
 
-template class WebSocketSession<PlainStream>;
+template class WebSocketSession<asio::ip::tcp::socket>;
 template class WebSocketSession<TlsStream>;
 
 }  // namespace chorus::http

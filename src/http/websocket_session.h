@@ -4,12 +4,12 @@
 // and what the session writes is cut into one message per element.
 #pragma once
 
-#include <boost/beast/core/flat_buffer.hpp>
+#include <array>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket/stream.hpp>
-#include <deque>
 #include <string>
+#include <vector>
 
 #include "stream/c2s_session.h"
 
@@ -17,6 +17,20 @@ namespace chorus::http {
 
 using PlainStream = boost::beast::tcp_stream;
 using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+
+/// What a WebSocket runs on once upgraded: plain HTTP's bare socket (a tcp_stream's two
+/// timers would cost every idle session; the WebSocket's own timeouts take over), or the
+/// TLS stream as it is.
+template <class Stream>
+struct Upgraded {
+    using type = Stream;
+};
+template <>
+struct Upgraded<PlainStream> {
+    using type = boost::asio::ip::tcp::socket;
+};
+template <class Stream>
+using UpgradedStream = typename Upgraded<Stream>::type;
 
 template <class Stream>
 class WebSocketSession final : public stream::C2sSession {
@@ -43,19 +57,23 @@ private:
         return std::static_pointer_cast<WebSocketSession>(shared_from_this());
     }
     void arm_read();
-    void on_read(boost::system::error_code ec);
+    void on_read(boost::system::error_code ec, std::size_t n);
     void write_next();
 
     Ws ws_;
-    boost::beast::flat_buffer buffer_;
-    std::deque<std::string> out_;  // messages of the current gather, in order
-    std::size_t gathered_ = 0;     // their stream bytes, for on_written
+    std::array<char, 256> chunk_;  // what one read hands over
+    std::string message_;          // the message read so far
+    // Messages of the current gather, in order; out_next_ is the one being written. A
+    // vector, not a deque: an empty deque still holds ~600 bytes per idle session.
+    std::vector<std::string> out_;
+    std::size_t out_next_ = 0;
+    std::size_t gathered_ = 0;  // their stream bytes, for on_written
     bool reading_ = false;
     bool loopback_;
     bool secure_;
 };
 
-extern template class WebSocketSession<PlainStream>;
+extern template class WebSocketSession<boost::asio::ip::tcp::socket>;
 extern template class WebSocketSession<TlsStream>;
 
 }  // namespace chorus::http

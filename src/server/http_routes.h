@@ -3,13 +3,19 @@
 // modules (XEP-0363 upload) and their tests need no sockets.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "base/owned_fd.h"
 
 namespace chorus {
 
@@ -30,11 +36,19 @@ struct HttpRequest {
     }
 };
 
+/// A body the listener sends from a file: length bytes from offset.
+struct HttpFileRange {
+    OwnedFd fd;
+    std::uint64_t offset = 0;
+    std::uint64_t length = 0;
+};
+
 struct HttpResponse {
     int status = 200;
     std::string content_type = "text/plain; charset=utf-8";
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
+    std::optional<HttpFileRange> file;  // instead of body (an uploaded file)
     /// HEAD: the body's size is announced, the body not sent.
     static HttpResponse text(int status, std::string body)
     {
@@ -45,10 +59,28 @@ struct HttpResponse {
     }
 };
 
+/// Where a large request body goes as it arrives (an upload's file), so it is never held
+/// in memory; the route does its disk work off the I/O thread.
+class HttpBodySink {
+public:
+    virtual ~HttpBodySink() = default;  // unfinished: the partial body is dropped
+    /// False: stop reading (the disk refused); the listener answers 500.
+    virtual boost::asio::awaitable<bool> write(std::string_view chunk) = 0;
+    /// The whole body arrived: the response to send.
+    virtual boost::asio::awaitable<HttpResponse> finish() = 0;
+};
+
+/// What a route decides from the request's header, before any body is read.
+struct HttpAdmission {
+    std::optional<HttpResponse> response;  // answered now (a refusal, a GET)
+    std::size_t max_body = 0;              // 0: the listener's http.max_body_bytes
+    std::shared_ptr<HttpBodySink> sink;    // set: the body streams there, then sink->finish()
+};
+
 struct HttpRoute {
-    /// The largest body this request may carry, from its header (a PUT of an upload slot may
-    /// be larger than other requests); 0: the listener's http.max_body_bytes.
-    std::function<std::size_t(const HttpRequest& head)> max_body;
+    /// Optional: a look at the header first (a forged PUT is refused unread).
+    std::function<boost::asio::awaitable<HttpAdmission>(const HttpRequest& head)> before_body;
+    /// The response to a request read whole (when before_body left it to this).
     std::function<HttpResponse(HttpRequest& request)> handle;
 };
 

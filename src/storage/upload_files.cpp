@@ -1,10 +1,15 @@
 // UploadFiles: XEP-0363 files and their metadata on disk.
 #include "storage/upload_files.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
-#include <sstream>
+#include <optional>
 
 namespace chorus::storage {
 
@@ -30,6 +35,17 @@ std::optional<StoredFile> read_meta(const fs::path& path, std::string id)
     }
     return f;
 }
+
+std::string errno_text(std::string_view what)
+{
+    return fmt::format("{}: {}", what, std::strerror(errno));
+}
+
+bool sync_dir(const fs::path& dir)
+{
+    OwnedFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    return fd && ::fsync(fd.get()) == 0;
+}
 }  // namespace
 
 Result<void, std::string> UploadFiles::open()
@@ -46,7 +62,7 @@ Result<void, std::string> UploadFiles::open()
         auto id = entry.path().filename().string();
         auto meta = read_meta(entry.path() / "meta", id);
         if (!meta || !fs::exists(entry.path() / "data")) {
-            // A crash between the two renames, or litter: not a file anyone was given.
+            // A crash before the renames, or litter: not a file anyone was given.
             fs::remove_all(entry.path(), ec);
             continue;
         }
@@ -68,59 +84,24 @@ const StoredFile* UploadFiles::find(std::string_view id) const
     return it == files_.end() ? nullptr : &it->second;
 }
 
-Result<void, std::string> UploadFiles::store(const StoredFile& meta, std::string_view data)
+bool UploadFiles::reserve(std::string_view id)
 {
-    if (files_.contains(meta.id)) {
-        return unexpected(std::string("exists"));
-    }
-    const auto dir = dir_ / meta.id;
-    std::error_code ec;
-    fs::create_directory(dir, ec);
-    if (ec) {
-        return unexpected(ec.message());
-    }
-    {
-        std::ofstream out(dir / "data.tmp", std::ios::binary);
-        out.write(data.data(), static_cast<std::streamsize>(data.size()));
-        std::ofstream m(dir / "meta.tmp");
-        m << meta.name << '\n'
-          << meta.owner << '\n'
-          << meta.content_type << '\n'
-          << meta.size << '\n'
-          << meta.created << '\n';
-        if (!out.flush() || !m.flush()) {
-            fs::remove_all(dir, ec);
-            return unexpected(std::string("write failed"));
-        }
-    }
-    fs::rename(dir / "data.tmp", dir / "data", ec);
-    if (!ec) {
-        fs::rename(dir / "meta.tmp", dir / "meta", ec);
-    }
-    if (ec) {
-        fs::remove_all(dir, ec);
-        return unexpected(std::string("rename failed"));
-    }
-    used_[meta.owner] += meta.size;
-    files_.emplace(meta.id, meta);
-    return {};
+    return !files_.contains(id) && writing_.emplace(id).second;
 }
 
-std::optional<std::string> UploadFiles::read(const StoredFile& file, std::uint64_t offset,
-                                             std::uint64_t length) const
+void UploadFiles::unreserve(std::string_view id)
 {
-    std::ifstream in(dir_ / file.id / "data", std::ios::binary);
-    if (!in || offset > file.size) {
-        return std::nullopt;
+    if (auto it = writing_.find(id); it != writing_.end()) {
+        writing_.erase(it);
     }
-    length = std::min(length, file.size - offset);
-    std::string out(length, '\0');
-    in.seekg(static_cast<std::streamoff>(offset));
-    in.read(out.data(), static_cast<std::streamsize>(length));
-    if (static_cast<std::uint64_t>(in.gcount()) != length) {
-        return std::nullopt;
+}
+
+void UploadFiles::add(const StoredFile& file)
+{
+    unreserve(file.id);
+    if (files_.emplace(file.id, file).second) {
+        used_[file.owner] += file.size;
     }
-    return out;
 }
 
 void UploadFiles::forget(const StoredFile& f)
@@ -133,21 +114,96 @@ void UploadFiles::forget(const StoredFile& f)
     }
 }
 
-std::size_t UploadFiles::expire(std::int64_t cutoff)
+std::vector<std::string> UploadFiles::take_expired(std::int64_t cutoff)
 {
-    std::size_t n = 0;
+    std::vector<std::string> gone;
     for (auto it = files_.begin(); it != files_.end();) {
         if (it->second.created >= cutoff) {
             ++it;
             continue;
         }
-        std::error_code ec;
-        fs::remove_all(dir_ / it->first, ec);
         forget(it->second);
+        gone.push_back(it->first);
         it = files_.erase(it);
-        ++n;
     }
-    return n;
+    return gone;
+}
+
+Result<OwnedFd, std::string> UploadFiles::create(const fs::path& dir, std::string_view id)
+{
+    const auto at = dir / id;
+    std::error_code ec;
+    fs::create_directory(at, ec);
+    if (ec) {
+        return unexpected(fmt::format("{}: {}", at.string(), ec.message()));
+    }
+    OwnedFd fd(::open((at / "data.tmp").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (!fd) {
+        return unexpected(errno_text((at / "data.tmp").string()));
+    }
+    return fd;
+}
+
+Result<void, std::string> UploadFiles::append(int fd, std::string_view bytes)
+{
+    while (!bytes.empty()) {
+        const auto n = ::write(fd, bytes.data(), bytes.size());
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return unexpected(errno_text("write"));
+        }
+        bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return {};
+}
+
+Result<void, std::string> UploadFiles::commit(const fs::path& dir, const StoredFile& file,
+                                              OwnedFd data)
+{
+    const auto at = dir / file.id;
+    if (::fsync(data.get()) != 0) {
+        return unexpected(errno_text("fsync"));
+    }
+    data = OwnedFd();
+    {
+        std::ofstream m(at / "meta.tmp");
+        m << file.name << '\n'
+          << file.owner << '\n'
+          << file.content_type << '\n'
+          << file.size << '\n'
+          << file.created << '\n';
+        if (!m.flush()) {
+            return unexpected(std::string("cannot write meta.tmp"));
+        }
+    }
+    std::error_code ec;
+    fs::rename(at / "data.tmp", at / "data", ec);
+    if (!ec) {
+        fs::rename(at / "meta.tmp", at / "meta", ec);  // last: meta makes the file exist
+    }
+    if (ec) {
+        return unexpected(fmt::format("rename in {}: {}", at.string(), ec.message()));
+    }
+    sync_dir(at);
+    return {};
+}
+
+Result<OwnedFd, std::string> UploadFiles::open_data(const fs::path& dir, std::string_view id)
+{
+    const auto path = dir / id / "data";
+    OwnedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) {
+        return unexpected(errno_text(path.string()));
+    }
+    return fd;
+}
+
+void UploadFiles::remove(const fs::path& dir, std::string_view id)
+{
+    std::error_code ec;
+    fs::remove_all(dir / id, ec);
 }
 
 }  // namespace chorus::storage

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -15,6 +16,18 @@ struct TurnCredentials {
     std::string password;
     std::int64_t expires = 0;  // unix seconds
 };
+
+struct Service {
+    std::string type;       // stun | stuns | turn | turns
+    std::string host;       // without brackets
+    std::string port;       // decimal
+    std::string transport;  // udp | tcp
+};
+
+/// One [external_services] entry: "[type:]host[:port][/transport]" (an IPv6 host in
+/// brackets), in a list whose type is list_type ("stun" or "turn"). A "stuns:"/"turns:"
+/// prefix means TLS (over TCP, port 5349 by default); otherwise port 3478 over UDP.
+std::optional<Service> parse_service(std::string_view entry, std::string_view list_type);
 
 /// The TURN REST API scheme coturn's use-auth-secret checks (draft-uberti-behave-turn-rest):
 /// username "<expiry>:<user>", password base64(HMAC-SHA-1(secret, username)).

@@ -135,7 +135,7 @@ void handle_stanza(Server& server, UploadService& service, xml::Element stanza)
 }
 
 struct State {
-    std::unique_ptr<UploadService> service;
+    std::shared_ptr<UploadService> service;
     std::unique_ptr<boost::asio::steady_timer> expiry;
 };
 
@@ -143,7 +143,7 @@ void expire_files(Server& server, State& st)
 {
     const auto cutoff =
         unix_now(server) - std::int64_t{server.config().upload.expire_after_days} * 86400;
-    if (const auto n = st.service->files().expire(cutoff); n > 0) {
+    if (const auto n = st.service->expire(cutoff); n > 0) {
         spdlog::info("upload: {} files expired", n);
     }
     st.expiry->expires_after(expiry_period);
@@ -178,7 +178,7 @@ ModuleSpec spec()
                 }
                 auto st = std::make_shared<State>();
                 st->service =
-                    std::make_unique<UploadService>(c.upload, std::move(*secret), std::move(files));
+                    std::make_shared<UploadService>(c.upload, std::move(*secret), std::move(files));
                 st->expiry = std::make_unique<boost::asio::steady_timer>(server.io());
                 for (const auto& domain : c.domains) {
                     ctx.serve_domain(
@@ -188,16 +188,11 @@ ModuleSpec spec()
                          }});
                 }
                 ctx.serve_http(std::string(path_prefix),
-                               {.max_body =
+                               {.before_body =
                                     [&server, st](const HttpRequest& head) {
-                                        // A PUT not signed for a size gets the listener's limit
-                                        // and then its 403.
-                                        return st->service->max_body(head, unix_now(server));
+                                        return st->service->before_body(head, unix_now(server));
                                     },
-                                .handle =
-                                    [&server, st](HttpRequest& request) {
-                                        return st->service->handle(request, unix_now(server));
-                                    }});
+                                .handle = {}});
                 expire_files(server, *st);
                 ctx.on_unload([st] { st->expiry->cancel(); });
             }};

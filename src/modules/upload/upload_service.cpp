@@ -1,6 +1,8 @@
 // XEP-0363 slots, PUT and GET: size and quota limits, signed URLs, CORS, ranges.
 #include "modules/upload/upload_service.h"
 
+#include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
 #include <charconv>
 
 #include "base/encoding.h"
@@ -148,114 +150,217 @@ xml::Element UploadService::slot(const xml::Element& iq, std::string_view owner,
     return reply;
 }
 
-std::size_t UploadService::max_body(const HttpRequest& head, std::int64_t now) const
+namespace {
+HttpAdmission answer(HttpResponse r)
 {
-    PutGrant g;
-    if (head.method != "PUT" || check_put(head.path, head.query, secret_, now, g) != UrlCheck::ok) {
-        return 0;
-    }
-    return g.size;
+    HttpAdmission a;
+    a.response = std::move(r);
+    return a;
 }
 
-HttpResponse UploadService::handle(HttpRequest& request, std::int64_t now)
+/// A PUT's body on its way to data.tmp; finish() makes it the stored file.
+class UploadSink final : public HttpBodySink {
+public:
+    UploadSink(std::shared_ptr<UploadService> service, PutGrant grant, OwnedFd data,
+               std::int64_t now)
+        : service_(std::move(service)), grant_(std::move(grant)), data_(std::move(data)), now_(now)
+    {
+    }
+    ~UploadSink() override
+    {
+        if (!done_) {
+            service_->abandon(grant_.id, std::move(data_));
+        }
+    }
+
+    boost::asio::awaitable<bool> write(std::string_view chunk) override
+    {
+        received_ += chunk.size();
+        if (received_ > grant_.size) {
+            co_return false;
+        }
+        auto append = [fd = data_.get(), chunk] { return storage::UploadFiles::append(fd, chunk); };
+        auto written = co_await service_->on_disk(append);
+        if (!written) {
+            spdlog::warn("upload {}: {}", grant_.id, written.error());
+        }
+        co_return written.has_value();
+    }
+
+    boost::asio::awaitable<HttpResponse> finish() override
+    {
+        if (received_ != grant_.size) {  // XEP-0363 §5: the size requested in the slot
+            co_return text(400, "The body's size differs from the slot's\n");
+        }
+        auto& files = service_->files();
+        if (files.used_by(grant_.owner) + grant_.size > service_->config().quota_per_user) {
+            co_return text(413, "Upload quota exceeded\n");
+        }
+        storage::StoredFile file{.id = grant_.id,
+                                 .name = grant_.name,
+                                 .owner = grant_.owner,
+                                 .content_type = grant_.content_type,
+                                 .size = grant_.size,
+                                 .created = now_};
+        auto commit = [dir = files.dir(), file, data = std::move(data_)]() mutable {
+            return storage::UploadFiles::commit(dir, file, std::move(data));
+        };
+        auto committed = co_await service_->on_disk(commit);
+        if (!committed) {
+            spdlog::error("upload {}: {}", grant_.id, committed.error());
+            co_return text(500, "The file could not be stored\n");
+        }
+        done_ = true;
+        files.add(file);
+        metrics().upload_bytes += grant_.size;
+        co_return text(201, {});
+    }
+
+private:
+    std::shared_ptr<UploadService> service_;
+    PutGrant grant_;
+    OwnedFd data_;
+    std::int64_t now_ = 0;
+    std::uint64_t received_ = 0;
+    bool done_ = false;
+};
+}  // namespace
+
+boost::asio::awaitable<HttpAdmission> UploadService::before_body(const HttpRequest& head,
+                                                                 std::int64_t now)
 {
-    if (request.method == "OPTIONS") {  // CORS preflight
+    if (head.method == "OPTIONS") {  // CORS preflight
         auto r = text(204, {});
         r.content_type.clear();
-        return r;
+        co_return answer(std::move(r));
     }
-    if (request.method == "PUT") {
-        return put(request, now);
+    if (head.method == "PUT") {
+        co_return co_await put(head, now);
     }
-    if (request.method == "GET" || request.method == "HEAD") {
-        return get(request, now);
+    if (head.method == "GET" || head.method == "HEAD") {
+        co_return co_await get(head, now);
     }
     auto r = text(405, "GET, HEAD, PUT or OPTIONS\n");
     r.headers.emplace_back("Allow", "GET, HEAD, PUT, OPTIONS");
-    return r;
+    co_return answer(std::move(r));
 }
 
-HttpResponse UploadService::put(HttpRequest& request, std::int64_t now)
+void UploadService::abandon(const std::string& id, OwnedFd data)
 {
+    files_.unreserve(id);
+    boost::asio::post(disk_, [dir = files_.dir(), id, data = std::move(data)]() mutable {
+        data = OwnedFd();
+        storage::UploadFiles::remove(dir, id);
+    });
+}
+
+std::size_t UploadService::expire(std::int64_t cutoff)
+{
+    auto gone = files_.take_expired(cutoff);
+    const auto n = gone.size();
+    if (n > 0) {
+        boost::asio::post(disk_, [dir = files_.dir(), gone = std::move(gone)] {
+            for (const auto& id : gone) {
+                storage::UploadFiles::remove(dir, id);
+            }
+        });
+    }
+    return n;
+}
+
+boost::asio::awaitable<HttpAdmission> UploadService::put(const HttpRequest& head, std::int64_t now)
+{
+    // Everything is checked on the header, so a forged or oversized body is never read.
     PutGrant g;
-    switch (check_put(request.path, request.query, secret_, now, g)) {
+    switch (check_put(head.path, head.query, secret_, now, g)) {
         case UrlCheck::ok:
             break;
         case UrlCheck::expired:
-            return text(403, "This upload slot has expired\n");
+            co_return answer(text(403, "This upload slot has expired\n"));
         case UrlCheck::malformed:
         case UrlCheck::bad_signature:
-            return text(403, "Not a valid upload slot\n");
+            co_return answer(text(403, "Not a valid upload slot\n"));
     }
-    if (request.body.size() != g.size) {  // XEP-0363 §5: the size requested in the slot
-        return text(400, "The body's size differs from the slot's\n");
+    std::uint64_t length = 0;
+    if (const auto cl = head.header("content-length"); !cl.empty() && parse_size(cl, length)) {
+        if (length > g.size) {
+            co_return answer(text(413, "The body is larger than the slot\n"));
+        }
+        if (length < g.size) {
+            co_return answer(text(400, "The body's size differs from the slot's\n"));
+        }
     }
-    if (const auto type = request.header("content-type"); !type.empty() && type != g.content_type) {
-        return text(400, "The Content-Type differs from the slot's\n");
-    }
-    if (files_.find(g.id) != nullptr) {
-        return text(409, "This slot was used already\n");
+    if (const auto type = head.header("content-type"); !type.empty() && type != g.content_type) {
+        co_return answer(text(400, "The Content-Type differs from the slot's\n"));
     }
     if (files_.used_by(g.owner) + g.size > config_.quota_per_user) {
-        return text(413, "Upload quota exceeded\n");
+        co_return answer(text(413, "Upload quota exceeded\n"));
     }
-    storage::StoredFile file{.id = g.id,
-                             .name = g.name,
-                             .owner = g.owner,
-                             .content_type = g.content_type,
-                             .size = g.size,
-                             .created = now};
-    if (auto stored = files_.store(file, request.body); !stored) {
-        return text(500, "The file could not be stored\n");
+    if (!files_.reserve(g.id)) {
+        co_return answer(text(409, "This slot was used already\n"));
     }
-    metrics().upload_bytes += g.size;
-    return text(201, {});
+    auto create = [dir = files_.dir(), id = g.id] { return storage::UploadFiles::create(dir, id); };
+    auto data = co_await on_disk(create);
+    if (!data) {
+        files_.unreserve(g.id);
+        spdlog::error("upload: {}", data.error());
+        co_return answer(text(500, "The file could not be stored\n"));
+    }
+    HttpAdmission a;
+    a.max_body = g.size;
+    a.sink = std::make_shared<UploadSink>(shared_from_this(), std::move(g), std::move(*data), now);
+    co_return a;
 }
 
-HttpResponse UploadService::get(const HttpRequest& request, std::int64_t now)
+boost::asio::awaitable<HttpAdmission> UploadService::get(const HttpRequest& head, std::int64_t now)
 {
     GetGrant g;
-    const auto check = check_get(request.path, request.query, secret_, now, g);
+    const auto check = check_get(head.path, head.query, secret_, now, g);
     if (check == UrlCheck::malformed || check == UrlCheck::bad_signature) {
-        return text(403, "Not a valid download link\n");
+        co_return answer(text(403, "Not a valid download link\n"));
     }
-    const auto* file = files_.find(g.id);
-    if (check == UrlCheck::expired || file == nullptr || file->name != g.name) {
-        return text(404, "No such file (it may have expired)\n");
+    const auto* found = files_.find(g.id);
+    if (check == UrlCheck::expired || found == nullptr || found->name != g.name) {
+        co_return answer(text(404, "No such file (it may have expired)\n"));
     }
+    const auto file = *found;  // the index may change while the disk works
     std::uint64_t first = 0;
-    std::uint64_t last = file->size == 0 ? 0 : file->size - 1;
+    std::uint64_t last = file.size == 0 ? 0 : file.size - 1;
     int status = 200;
-    if (const auto range = request.header("range"); !range.empty()) {
-        if (!parse_range(range, file->size, first, last)) {
+    if (const auto range = head.header("range"); !range.empty()) {
+        if (!parse_range(range, file.size, first, last)) {
             auto r = text(416, "Range not satisfiable\n");
-            r.headers.emplace_back("Content-Range", "bytes */" + std::to_string(file->size));
-            return r;
+            r.headers.emplace_back("Content-Range", "bytes */" + std::to_string(file.size));
+            co_return answer(std::move(r));
         }
         status = 206;
     }
     HttpResponse r;
     r.status = status;
-    r.content_type = file->content_type;
+    r.content_type = file.content_type;
+    r.body.clear();
     add_common_headers(r);
     r.headers.emplace_back("Accept-Ranges", "bytes");
     r.headers.emplace_back("Cache-Control", "public, max-age=31536000, immutable");
     if (status == 206) {
         r.headers.emplace_back("Content-Range", "bytes " + std::to_string(first) + '-' +
                                                     std::to_string(last) + '/' +
-                                                    std::to_string(file->size));
+                                                    std::to_string(file.size));
     }
-    if (file->size > 0) {
-        auto bytes = files_.read(*file, first, last - first + 1);
-        if (!bytes) {
-            return text(500, "The file could not be read\n");
-        }
-        r.body = std::move(*bytes);
+    const std::uint64_t length = file.size == 0 ? 0 : last - first + 1;
+    auto open = [dir = files_.dir(), id = file.id] {
+        return storage::UploadFiles::open_data(dir, id);
+    };
+    auto data = co_await on_disk(open);
+    if (!data) {
+        spdlog::error("upload: {}", data.error());
+        co_return answer(text(500, "The file could not be read\n"));
     }
-    if (request.method == "GET") {
-        metrics().download_bytes += r.body.size();
+    r.file = HttpFileRange{std::move(*data), first, length};
+    if (head.method == "GET") {
+        metrics().download_bytes += length;
     }
-    return r;
+    co_return answer(std::move(r));
 }
 
 }  // namespace chorus::modules::upload

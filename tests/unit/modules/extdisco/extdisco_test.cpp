@@ -25,5 +25,49 @@ TEST(TurnCredentials, HmacSha1MatchesRfc2202)
               "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
 }
 
+TEST(ParseService, DefaultsAreUdpOn3478AndTlsOverTcpOn5349)
+{
+    auto s = parse_service("stun.example.org", "stun");
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->type, "stun");
+    EXPECT_EQ(s->host, "stun.example.org");
+    EXPECT_EQ(s->port, "3478");
+    EXPECT_EQ(s->transport, "udp");
+    s = parse_service("turns:turn.example.org", "turn");
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->type, "turns");
+    EXPECT_EQ(s->port, "5349");
+    EXPECT_EQ(s->transport, "tcp");
+}
+
+TEST(ParseService, PortTransportAndIpv6)
+{
+    auto s = parse_service("turn.example.org:3479/tcp", "turn");
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->type, "turn");
+    EXPECT_EQ(s->port, "3479");
+    EXPECT_EQ(s->transport, "tcp");
+    s = parse_service("[2001:db8::1]:3478/udp", "stun");
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->host, "2001:db8::1");
+    EXPECT_EQ(s->port, "3478");
+    s = parse_service("stuns:[2001:db8::1]", "stun");
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->port, "5349");
+}
+
+TEST(ParseService, RefusesWhatIsNotAService)
+{
+    EXPECT_FALSE(parse_service("", "stun"));
+    EXPECT_FALSE(parse_service("host:", "stun"));
+    EXPECT_FALSE(parse_service("host:70000", "stun"));
+    EXPECT_FALSE(parse_service("host:12x", "stun"));
+    EXPECT_FALSE(parse_service("host/sctp", "stun"));
+    EXPECT_FALSE(parse_service("turns:host/udp", "turn"));  // TLS needs TCP
+    EXPECT_FALSE(parse_service("[::1", "turn"));
+    // A turn: scheme in the stun list is not a STUN server: the colon makes "turn" the host.
+    EXPECT_FALSE(parse_service("turn:host", "stun"));
+}
+
 }  // namespace
 }  // namespace chorus::modules::extdisco
