@@ -29,6 +29,14 @@ struct Occupant {
     Role role = Role::none;
     xml::Element presence;    // the last presence's children we repeat (show, status, ...)
     std::string occupant_id;  // XEP-0421
+    // Its available presence as joiners get it, without and with the real JID, serialized
+    // once (a join sends every occupant's): reset by any change to what it shows.
+    mutable router::SharedBytes shown[2];
+    void changed() const noexcept
+    {
+        shown[0].reset();
+        shown[1].reset();
+    }
 };
 
 /// A message kept for joiners (XEP-0045 §7.2.15), with the stanza-id it was archived under.
@@ -93,6 +101,8 @@ private:
     xml::Element presence_of(const Occupant& o, std::string_view type, bool with_jid, bool self,
                              const std::vector<int>& codes, const xml::Element* extra,
                              const std::string* new_nick) const;
+    /// Occupant o's available presence as others see it (cached, Occupant::shown).
+    const router::SharedBytes& shown_presence(const Occupant& o, bool with_jid) const;
     void send_history(const Jid& to, const xml::Element* history_request);
     void send_subject(const Jid& to);
     /// A role or affiliation changed while in the room: everyone sees the new presence; if

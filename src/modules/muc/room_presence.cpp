@@ -75,10 +75,21 @@ xml::Element Room::presence_of(const Occupant& o, std::string_view type, bool wi
     return p;
 }
 
+const router::SharedBytes& Room::shown_presence(const Occupant& o, bool with_jid) const
+{
+    auto& slot = o.shown[with_jid];
+    if (!slot) {
+        slot = std::make_shared<const std::string>(
+            serialize_stanza(presence_of(o, {}, with_jid, false, {}, nullptr, nullptr)));
+    }
+    return slot;
+}
+
 void Room::broadcast_presence(const Occupant& o, std::string_view type,
                               const std::vector<int>& codes, const xml::Element* extra,
                               const std::string* new_nick)
 {
+    o.changed();  // every change an occupant shows is broadcast
     // Three forms at most, each serialized once: the occupant's own, and the others' with
     // or without its real JID (muc#roomconfig_whois).
     router::SharedBytes own, with_jid, without_jid;
@@ -164,23 +175,18 @@ void Room::join(const Jid& from, const xml::Element& p, const std::string& nick)
     const bool sees = sees_real_jids(o->role, config_);
     for (const auto& [other_nick, other] : occupants_) {
         if (&other != o && sees_presence(o->role, other.role, config_)) {
-            send_to(from, presence_of(other, {}, sees, false, {}, nullptr, nullptr));
+            send_to(from, shown_presence(other, sees));
         }
     }
     if (!same_user) {
-        router::SharedBytes forms[2];  // without and with the real JID, serialized once
         const auto sender = Jid::parse(nick_jid(o->nick));
         for (const auto& [other_nick, other] : occupants_) {
             if (&other == o || !sees_presence(other.role, o->role, config_)) {
                 continue;
             }
-            const bool jid = sees_real_jids(other.role, config_);
-            if (!forms[jid]) {
-                forms[jid] = std::make_shared<const std::string>(
-                    serialize_stanza(presence_of(*o, {}, jid, false, {}, nullptr, nullptr)));
-            }
+            const auto& form = shown_presence(*o, sees_real_jids(other.role, config_));
             for (const auto& s : other.sessions) {
-                send_to(s, forms[jid], 0, sender ? &*sender : nullptr);
+                send_to(s, form, 0, sender ? &*sender : nullptr);
             }
         }
     }
@@ -249,6 +255,7 @@ void Room::leave(Occupant& o, const Jid& from, const xml::Element* p, std::vecto
     }
     by_session_.erase(from.str());
     std::erase(o.sessions, from);
+    o.changed();  // its first device (the JID shown) may have gone
     if (!o.sessions.empty()) {
         // Another device keeps the nick: only this one is told it left (§7.14 per device).
         send_to(from, presence_of(o, "unavailable", true, true, codes, nullptr, nullptr));
@@ -269,6 +276,7 @@ void Room::session_gone(const Jid& full)
     }
     by_session_.erase(full.str());
     std::erase(o->sessions, full);
+    o->changed();
     if (o->sessions.empty()) {
         Occupant gone = std::move(*o);
         occupants_.erase(gone.nick);
