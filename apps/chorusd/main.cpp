@@ -143,6 +143,7 @@ int serve(chorus::Config config, const std::string& ready_file)
         for (auto& l : listeners) {
             l->stop();
         }
+        server.hooks().server_stopping.run();  // queued ahead of the streams' closing
         if (s2s) {
             s2s_listener->stop();
             s2s->close_all();

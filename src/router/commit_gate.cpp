@@ -18,11 +18,20 @@ bool CommitGate::failed(std::int64_t id) const noexcept
                        [id](const Range& r) { return id > r.after && id <= r.through; });
 }
 
+void CommitGate::decide(PendingMessage& p)
+{
+    const bool committed = !failed(p.last_id) && !failed(p.first_id);
+    if (p.outcome) {
+        p.outcome(committed);
+    } else if (on_settled_) {
+        on_settled_(p, committed);
+    }
+}
+
 void CommitGate::watch(PendingMessage pending)
 {
-    if (pending.last_id <= settled_ && watched_.empty() && on_settled_) {
-        const bool committed = !failed(pending.last_id) && !failed(pending.first_id);
-        on_settled_(pending, committed);
+    if (pending.last_id <= settled_ && watched_.empty()) {
+        decide(pending);
         return;
     }
     watched_.push_back(std::move(pending));
@@ -45,9 +54,7 @@ void CommitGate::settle(std::int64_t through, bool committed)
     while (!watched_.empty() && watched_.front().last_id <= settled_) {
         PendingMessage p = std::move(watched_.front());
         watched_.pop_front();
-        if (on_settled_) {
-            on_settled_(p, !failed(p.last_id) && !failed(p.first_id));
-        }
+        decide(p);
     }
     // A release writes; a write never adds a session to waiting_ (ids <= settled_ pass).
     std::erase_if(waiting_, [](Session* s) { return s->release_held(); });

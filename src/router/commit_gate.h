@@ -21,6 +21,9 @@ struct PendingMessage {
     bool offline = false;       // store it offline once committed
     bool archived = false;      // in the recipient's archive (not only the sender's)
     bool remote = false;        // for a remote domain: handed to s2s once committed
+    /// When set, decides the message's fate instead of the gate's OnSettled (a component's
+    /// message: a room answers its sender and sends its remote copies itself).
+    std::function<void(bool committed)> outcome{};
 };
 
 /// Lives on the I/O thread. Archive ids grow in append order and the writer reports them
@@ -52,6 +55,8 @@ private:
     friend class Session;
     void wait(Session& s);
     void forget(Session& s) noexcept;
+    /// Runs a settled message's outcome (its own, or on_settled_).
+    void decide(PendingMessage& p);
 
     struct Range {
         std::int64_t after, through;  // (after, through]

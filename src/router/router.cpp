@@ -97,9 +97,15 @@ std::int64_t Router::message_from_session(Session& sender, xml::Element msg, con
         strip_stanza_ids(msg, owner.str());  // XEP-0359 §4: only our archive names ids by us
     }
     const bool remote = !server_.is_local_domain(to.domain());
-    if (remote && (server_.components().find(to.domain()) || !server_.remote())) {
-        route_remote(msg, to, &sender);  // a service of ours, or no federation to reach
-        return 0;
+    if (remote) {
+        if (const auto* component = server_.components().find(to.domain())) {
+            // XEP-0198: acked once the service's archive has it (a room's group chat).
+            return component->handle(std::move(msg));
+        }
+        if (!server_.remote()) {
+            route_remote(msg, to, &sender);  // no federation to reach it: answered there
+            return 0;
+        }
     }
     const auto& own = server_.sessions().account(owner.str());
     const auto facts = scan_message(msg);
@@ -518,76 +524,6 @@ bool Router::deliver_to_session(const Jid& to, router::SharedBytes bytes, std::i
         target->send_bytes(std::move(bytes));
     }
     return true;
-}
-
-void Router::session_bound(Session& s)
-{
-    if (Session* replaced = server_.sessions().add(s)) {
-        // RFC 6120 §7.7.2.2: the older session is closed with <conflict/>
-        server_.hooks().session_closed.run(*replaced);
-        replaced->close_with(serialize_stream_error(
-            StreamError{StreamCondition::conflict, "Replaced by a new session"}));
-    }
-    server_.hooks().session_bound.run(s);
-}
-
-void Router::redeliver_unacked(const Session& lost, const std::vector<router::SharedBytes>& unacked)
-{
-    const Jid owner = lost.jid().bare();
-    for (const auto& bytes : unacked) {
-        auto stanza = parse_stanza_bytes(*bytes);  // we serialized it: it parses back
-        CHORUS_BUG(stanza.has_value());
-        if (!stanza) {
-            continue;
-        }
-        const auto kind = stanza->name() == "message"    ? router::StanzaKind::message
-                          : stanza->name() == "presence" ? router::StanzaKind::presence
-                                                         : router::StanzaKind::iq;
-        const auto facts =
-            kind == router::StanzaKind::message ? scan_message(*stanza) : MessageFacts{};
-        const auto type = router::message_type(stanza->attr("type"));
-        const router::UnackedFacts in{
-            .kind = kind,
-            .type = stanza->attr("type"),
-            .session_imng = lost.imng(),
-            .im = (type == router::MessageType::chat || type == router::MessageType::normal) &&
-                  !facts.transient,
-            .forwarded = stanza->child("received", ns::carbons) != nullptr ||
-                         stanza->child("sent", ns::carbons) != nullptr,
-            .marker = facts.marker,
-            .muc = facts.muc_user,
-        };
-        switch (router::unacked_fate(in)) {
-            case router::UnackedFate::drop:
-                break;
-            case router::UnackedFate::bounce:
-                bounce(*stanza, StanzaError::service_unavailable());
-                break;
-            case router::UnackedFate::reroute: {
-                // As if to the bare JID now (RFC 6121 §8.5.3.2.1), over the sessions left;
-                // the bytes already carry the stanza-id: no second archive entry.
-                const auto plan = plan_for(owner, *stanza, facts);
-                const auto targets = router::redelivery_targets(plan, facts.carbons_eligible);
-                for (Session* s : targets) {
-                    s->send_bytes(bytes);
-                }
-                if (targets.empty()) {
-                    const auto* sid = stanza->child("stanza-id", ns::sid);
-                    store_offline(owner, *stanza, sid && sid->attr("by") == owner.str());
-                }
-                break;
-            }
-        }
-    }
-}
-
-void Router::session_closed(Session& s)
-{
-    if (server_.sessions().find(s.jid()) != &s) {
-        return;  // already replaced: its successor owns the JID
-    }
-    server_.hooks().session_closed.run(s);
-    server_.sessions().remove(s);
 }
 
 }  // namespace chorus

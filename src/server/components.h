@@ -4,6 +4,7 @@
 // an external component (XEP-0114) or another cluster node can later take one over.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -19,8 +20,10 @@ struct Component {
     std::string type;      // "text", "service", "file"
     std::string name;      // "Chorus group chats"
     /// Takes one stanza for the domain or a JID at it, 'from' already stamped and checked.
-    /// Answers go back through Router::route().
-    std::function<void(xml::Element stanza)> handle;
+    /// Answers go back through Router::route(). Returns the archive entry the stanza's
+    /// outcome waits for (0: none), so XEP-0198 acks a local sender's message only once
+    /// the service stored it (router::CommitGate).
+    std::function<std::int64_t(xml::Element stanza)> handle;
 };
 
 class Components {

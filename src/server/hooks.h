@@ -108,6 +108,9 @@ struct Hooks {
     /// An account is about to be deleted with all its data, its sessions still open: modules
     /// finish the writes they queued for it and forget what they keep of it in memory.
     HookChain<void(const Jid& account)> account_deleting;
+    /// The server is stopping, every stream still open: services say goodbye (a room's
+    /// occupants get unavailable presence with XEP-0045 status 332) before streams close.
+    HookChain<void()> server_stopping;
     /// A session sent its first available presence with this priority.
     HookChain<void(Session&)> initial_presence;
     /// Stream features after authentication (bind is added by the stream itself).

@@ -297,10 +297,66 @@ async def scenario_restart(server):
     await romeo.close()
 
 
+
+async def scenario_config_and_requests(server):
+    """muc#roomconfig fields beyond the basics, and a membership request (§7.10, §9.9)."""
+    club = "club@conference.localhost"
+    juliet = await client(server, "juliet@localhost/club", "pw")
+    romeo = await client(server, "romeo@localhost/club", "pw")
+    await juliet["xep_0045"].join_muc_wait(club, "Juliet", timeout=10)
+    form = await juliet["xep_0045"].get_room_config(club, timeout=5)
+    for var in ("muc#roomconfig_roomowners", "muc#roomconfig_roomadmins",
+                "muc#roomconfig_presencebroadcast", "muc#roomconfig_canchangenick",
+                "muc#roomconfig_getmemberlist", "muc#maxhistoryfetch",
+                "muc#roomconfig_lang", "muc#roomconfig_pubsub"):
+        assert var in form.get_fields(), var
+    kind, _ = await iq(juliet, submit({"muc#roomconfig_membersonly": "1",
+                                       "muc#roomconfig_lang": "en",
+                                       "muc#roomconfig_canchangenick": "0",
+                                       "muc#roomconfig_roomadmins": "nurse@localhost"}), to=club)
+    assert kind == "result", kind
+    admins = await juliet["xep_0045"].get_affiliation_list(club, "admin")
+    assert admins == ["nurse@localhost"], admins
+    info = await romeo["xep_0030"].get_info(club, timeout=5)
+    roominfo = {f.get("var"): [v.text for v in f.findall("{jabber:x:data}value")]
+                for f in info.xml.iter("{jabber:x:data}field")}
+    assert roominfo.get("muc#roominfo_lang") == ["en"], roominfo
+
+    # romeo asks to register; juliet gets the request form and approves it.
+    request = asyncio.ensure_future(juliet.wait_for(
+        lambda x: is_msg(x) and x.find("{jabber:x:data}x") is not None, timeout=10))
+    kind, _ = await iq(romeo, "<query xmlns='jabber:iq:register'><x xmlns='jabber:x:data' "
+                       "type='submit'><field var='FORM_TYPE'><value>"
+                       "http://jabber.org/protocol/muc#register</value></field><field "
+                       "var='muc#register_roomnick'><value>Romeo</value></field></x></query>",
+                       to=club)
+    assert kind == "result", kind
+    req = await request
+    assert from_(req) == club
+    fields = {f.get("var"): [v.text for v in f.findall("{jabber:x:data}value")]
+              for f in req.iter("{jabber:x:data}field")}
+    assert fields["muc#jid"] == ["romeo@localhost"] and fields["muc#register_roomnick"] == [
+        "Romeo"], fields
+    approved = asyncio.ensure_future(romeo.wait_for(
+        lambda x: is_msg(x) and "101" in codes(x), timeout=10))
+    juliet.send_raw(f"<message to='{club}'><x xmlns='jabber:x:data' type='submit'><field "
+                    "var='FORM_TYPE'><value>http://jabber.org/protocol/muc#register</value>"
+                    "</field><field var='muc#jid'><value>romeo@localhost</value></field><field "
+                    "var='muc#register_allow'><value>1</value></field></x></message>")
+    await approved
+    self_pres = await join(romeo, "Romeo", room=club)
+    assert "110" in codes(self_pres), ET.tostring(self_pres)
+    # canchangenick is off.
+    refused = await join(romeo, "Romeo2", room=club)
+    assert harness.stanza_error(refused) == "not-acceptable", ET.tostring(refused)
+    await juliet.close()
+    await romeo.close()
+
 async def main():
     users = {"juliet": "pw", "romeo": "pw", "nurse": "pw"}
     async with harness.Server(users=users) as server:
         await scenario_rooms(server)
+        await scenario_config_and_requests(server)
         await scenario_devices(server)
         await scenario_restart(server)
 

@@ -41,9 +41,22 @@ bool MucService::deliver(const Jid& to, const router::SharedBytes& bytes, std::i
     if (server_.is_local_domain(to.domain())) {
         return server_.router().deliver_to_session(to, std::move(addressed), wait_for);
     }
-    if (auto stanza = parse_stanza_bytes(*addressed)) {
-        server_.router().route(std::move(*stanza));  // a remote occupant: s2s decides
+    // A remote occupant: s2s decides; an archived message first waits for its commit, as
+    // the local copies do (DESIGN.md "archive before delivery").
+    auto send = [&server = server_, addressed] {
+        if (auto stanza = parse_stanza_bytes(*addressed)) {
+            server.router().route(std::move(*stanza));
+        }
+    };
+    if (!wait_for) {
+        send();
+        return true;
     }
+    server_.router().gate().watch({.last_id = wait_for, .outcome = [send](bool committed) {
+                                       if (committed) {
+                                           send();
+                                       }
+                                   }});
     return true;
 }
 
@@ -147,6 +160,14 @@ void MucService::forget_room(const std::string& jid)
     }
 }
 
+void MucService::shutdown()
+{
+    for (auto& [jid, room] : rooms_) {
+        room->evict_all({332});
+    }
+    std::erase_if(rooms_, [](const auto& kv) { return kv.second->finished(); });
+}
+
 void MucService::drop_finished(const std::string& bare)
 {
     auto it = rooms_.find(bare);
@@ -155,12 +176,12 @@ void MucService::drop_finished(const std::string& bare)
     }
 }
 
-void MucService::handle(xml::Element stanza)
+std::int64_t MucService::handle(xml::Element stanza)
 {
     const auto from = Jid::parse(stanza.attr("from"));
     const auto to = Jid::parse(stanza.attr("to"));
     if (!from || !to) {
-        return;  // the router stamped 'from' and parsed 'to'; nothing to answer otherwise
+        return 0;  // the router stamped 'from' and parsed 'to'; nothing to answer otherwise
     }
     const auto type = stanza.attr("type");
     if (to->node().empty()) {
@@ -169,7 +190,7 @@ void MucService::handle(xml::Element stanza)
         } else if (stanza.name() == "message" && type != "error") {
             reply_error(stanza, StanzaError::service_unavailable());
         }
-        return;
+        return 0;
     }
     const auto bare = to->bare_str();
     Room* room = find_room(bare);
@@ -178,27 +199,29 @@ void MucService::handle(xml::Element stanza)
         if (stanza.name() == "presence" && type.empty() && !nick.empty()) {
             room = create_room(*to, *from, stanza);
             if (!room) {
-                return;
+                return 0;
             }
         } else if (stanza.name() == "presence" && type.empty()) {
             // §7.2.1: entering needs a nick.
             reply_error(stanza, StanzaError::jid_malformed("A nickname is required"));
-            return;
+            return 0;
         } else {
             if (type != "error" && type != "result" && type != "unavailable") {
                 reply_error(stanza, StanzaError::item_not_found("No such room"));
             }
-            return;
+            return 0;
         }
     }
+    std::int64_t entry = 0;
     if (stanza.name() == "presence") {
         room->on_presence(*from, stanza, nick);
     } else if (stanza.name() == "message") {
-        room->on_message(*from, stanza, nick);
+        entry = room->on_message(*from, stanza, nick);
     } else {
         room->on_iq(*from, stanza, nick);
     }
     drop_finished(bare);
+    return entry;
 }
 
 xml::Element MucService::disco_info() const
@@ -271,23 +294,25 @@ void MucService::handle_service_iq(const Jid& from, const xml::Element& iq)
 
 ModuleSpec spec()
 {
-    return {
-        .name = "muc",
-        .xeps = {{45, "1.35"}, {249, "1.2"}, {410, "1.0.1"}, {421, "0.1.0"}},
-        .depends = {"disco"},
-        .attach = [](ModuleContext& ctx) {
-            auto& server = ctx.server();
-            if (!server.config().muc.enabled) {
-                return;
-            }
-            for (const auto& domain : server.config().domains) {
-                auto service =
-                    std::make_shared<MucService>(server, server.config().muc.name + "." + domain);
-                ctx.serve_domain(service->domain(),
-                                 {"conference", "text", "Chorus group chats",
-                                  [service](xml::Element s) { service->handle(std::move(s)); }});
-            }
-        }};
+    return {.name = "muc",
+            .xeps = {{45, "1.35"}, {249, "1.2"}, {410, "1.0.1"}, {421, "0.1.0"}},
+            .depends = {"disco"},
+            .attach = [](ModuleContext& ctx) {
+                auto& server = ctx.server();
+                if (!server.config().muc.enabled) {
+                    return;
+                }
+                for (const auto& domain : server.config().domains) {
+                    auto service = std::make_shared<MucService>(
+                        server, server.config().muc.name + "." + domain);
+                    ctx.hook(&Hooks::server_stopping, Phase::deliver,
+                             [service] { service->shutdown(); });
+                    ctx.serve_domain(service->domain(), {"conference", "text", "Chorus group chats",
+                                                         [service](xml::Element s) {
+                                                             return service->handle(std::move(s));
+                                                         }});
+                }
+            }};
 }
 
 }  // namespace chorus::modules::muc

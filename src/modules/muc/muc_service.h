@@ -28,8 +28,9 @@ public:
     MucService(Server& server, std::string domain);
     ~MucService();
 
-    /// Component::handle: one stanza for the service's domain, 'from' stamped.
-    void handle(xml::Element stanza);
+    /// Component::handle: one stanza for the service's domain, 'from' stamped. Returns the
+    /// room archive entry a group chat message waits for (0: none).
+    std::int64_t handle(xml::Element stanza);
 
     Server& server() noexcept { return server_; }
     const MucConfig& limits() const noexcept { return limits_; }
@@ -37,8 +38,8 @@ public:
     storage::Rooms& store() noexcept { return store_; }
 
     /// Queues bytes (a stanza without 'to') for one JID: a local session at once (behind
-    /// archive entry wait_for), anything else through the router. False: a local session
-    /// that is not connected.
+    /// archive entry wait_for), anything else through the router once wait_for is
+    /// committed (never, if it is lost). False: a local session that is not connected.
     /// from: the stanza's sender (room/nick), when a recipient's block list may hide it
     /// (XEP-0191); a blocked copy is dropped and counts as delivered.
     bool deliver(const Jid& to, const router::SharedBytes& bytes, std::int64_t wait_for = 0,
@@ -54,6 +55,9 @@ public:
     /// The service's XEP-0045 §6.3/§6.4 discovery answers.
     xml::Element disco_info() const;
     xml::Element disco_items();
+    /// The server stops: every room's occupants leave with status 332 (XEP-0045: removed
+    /// because the service is shutting down); temporary rooms end.
+    void shutdown();
     /// A room destroyed by its owner: removed after the stanza in hand is done.
     void forget_room(const std::string& jid);
 

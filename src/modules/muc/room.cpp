@@ -137,12 +137,12 @@ void Room::on_presence(const Jid& from, const xml::Element& p, const std::string
     prune_gone();
 }
 
-void Room::on_message(const Jid& from, const xml::Element& m, const std::string& nick)
+std::int64_t Room::on_message(const Jid& from, const xml::Element& m, const std::string& nick)
 {
     const auto type = m.attr("type");
     Occupant* o = occupant_of(from);
     if (type == "error") {
-        return;  // an occupant's client refused something we sent: nothing to answer
+        return 0;  // an occupant's client refused something we sent: nothing to answer
     }
     const auto* x = m.child("x", ns::muc_user);
     if (nick.empty() && x) {
@@ -153,24 +153,31 @@ void Room::on_message(const Jid& from, const xml::Element& m, const std::string&
             decline(from, *x);
         }
         prune_gone();
-        return;
+        return 0;
     }
-    if (const auto* form = m.child("x", ns::data_forms);
-        form && nick.empty() && o && form_type(*form) == ns::muc_request) {
-        voice_request(*o, *form);
-        return;
+    if (const auto* form = m.child("x", ns::data_forms); form && nick.empty()) {
+        if (o && form_type(*form) == ns::muc_request) {
+            voice_request(*o, *form);
+            return 0;
+        }
+        if (form_type(*form) == ns::muc_register) {
+            answer_membership_request(from, m, *form);  // admins need not be in the room
+            prune_gone();
+            return 0;
+        }
     }
     if (!o) {
         send_error(from, m,
                    StanzaError::not_acceptable("You are not in this room")
                        .with_type(ErrorType::cancel));  // §7.4
-        return;
+        return 0;
     }
+    std::int64_t entry = 0;
     if (m.attr("type") == "groupchat") {
         if (!nick.empty()) {
             send_error(from, m, StanzaError::bad_request("Group chat messages go to the room"));
         } else {
-            groupchat(*o, from, m);
+            entry = groupchat(*o, from, m);
         }
     } else if (!nick.empty()) {
         private_message(*o, from, m, nick);
@@ -179,6 +186,7 @@ void Room::on_message(const Jid& from, const xml::Element& m, const std::string&
                    StanzaError::bad_request("A message to the room must be of type groupchat"));
     }
     prune_gone();
+    return entry;
 }
 
 xml::Element Room::disco_info() const
@@ -221,6 +229,16 @@ xml::Element Room::disco_info() const
               {subject_ ? subject_->child_text("subject", ns::client) : std::string()});
     add_field(form, "muc#roomconfig_allowpm", {}, "Who may send private messages",
               {config_.allow_pm ? "anyone" : "none"});
+    add_field(form, "muc#maxhistoryfetch", {}, "Most history messages sent to joiners",
+              {std::to_string(config_.max_history_fetch)});
+    add_field(form, "muc#roominfo_subjectmod", {}, "Occupants may change the subject",
+              {config_.change_subject ? "1" : "0"});
+    if (!config_.lang.empty()) {
+        add_field(form, "muc#roominfo_lang", {}, "Language of the discussion", {config_.lang});
+    }
+    if (!config_.pubsub.empty()) {
+        add_field(form, "muc#roominfo_pubsub", {}, "Publish-subscribe node", {config_.pubsub});
+    }
     return q;
 }
 

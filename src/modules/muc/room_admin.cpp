@@ -25,7 +25,8 @@ std::optional<StanzaError> Room::admin_get(const Jid& from, const xml::Element& 
         if (!list || *list == Affiliation::none) {
             return StanzaError::bad_request("No such affiliation list");
         }
-        if (!may_read_list(affiliation_of(from), *list, config_)) {
+        if (!may_read_list(affiliation_of(from), actor ? actor->role : Role::none, *list,
+                           config_)) {
             return StanzaError::forbidden("You may not read that list");
         }
         for (const auto& [jid, a] : affiliations_) {

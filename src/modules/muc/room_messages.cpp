@@ -28,15 +28,40 @@ void copy_payload(const xml::Element& from, xml::Element& to, std::string_view r
     }
 }
 
+/// The room archive lost a sender's message: no copy of it left, and the sender hears so
+/// (as the router answers a 1:1 message whose batch failed), straight to its session: a
+/// routed error would be archived by the storage that just failed.
+void lost_message_error(Server& server, const std::string& room, const std::string& to,
+                        const std::string& id)
+{
+    xml::Element sent("message", std::string(ns::client));
+    sent.set_attr("from", to).set_attr("to", room).set_attr("type", "groupchat");
+    if (!id.empty()) {
+        sent.set_attr("id", id);
+    }
+    auto reply = error_reply(
+        sent, StanzaError::resource_constraint("The message could not be stored; it was not sent"));
+    const auto sender = Jid::parse(to);
+    if (!reply || !sender) {
+        return;
+    }
+    if (!server.is_local_domain(sender->domain()) ||
+        !server.router().deliver_to_session(
+            *sender, std::make_shared<const std::string>(serialize_stanza(*reply)))) {
+        server.router().route(std::move(*reply));
+    }
+}
+
 }  // namespace
 
-void Room::fan_out(xml::Element msg, bool archive, const Jid& sender_real)
+std::int64_t Room::fan_out(xml::Element msg, bool archive, const Jid& sender_real,
+                           const Jid* sender, std::string_view id)
 {
     auto bytes = serialize_stanza(msg);
     std::optional<ArchiveRef> ref;
-    auto& hooks = service_.server().hooks();
-    if (archive && config_.archive && hooks.archive) {
-        ref = hooks.archive(jid_, sender_real.bare_str(), bytes, false, true);
+    auto& server = service_.server();
+    if (archive && config_.archive && server.hooks().archive) {
+        ref = server.hooks().archive(jid_, sender_real.bare_str(), bytes, false, true);
     }
     if (ref) {  // XEP-0359: every copy names the room's archive entry
         bytes = with_stanza_id(bytes, ref->id(), jid_.str());
@@ -54,28 +79,51 @@ void Room::fan_out(xml::Element msg, bool archive, const Jid& sender_real)
     }
     if (archive) {
         const auto keep = std::min(config_.history_length, service_.limits().max_history);
-        history_.push_back({std::move(msg), service_.server().clock().now(), shared->size()});
+        history_.push_back({std::move(msg), server.clock().now(), shared->size(), wait_for});
         while (history_.size() > keep) {
             history_.pop_front();
         }
     }
+    if (wait_for) {
+        server.router().gate().watch(
+            {.last_id = wait_for,
+             .outcome = [&server, room = this, alive = std::weak_ptr<char>(alive_), wait_for,
+                         room_jid = jid_.str(), to = sender ? sender->str() : std::string(),
+                         id = std::string(id)](bool committed) {
+                 if (committed) {
+                     return;
+                 }
+                 if (alive.lock()) {
+                     room->forget_history(wait_for);
+                 }
+                 if (!to.empty()) {
+                     lost_message_error(server, room_jid, to, id);
+                 }
+             }});
+    }
+    return wait_for;
 }
 
-void Room::groupchat(Occupant& o, const Jid& from, const xml::Element& m)
+void Room::forget_history(std::int64_t seq)
+{
+    std::erase_if(history_, [seq](const HistoryEntry& h) { return h.seq == seq; });
+}
+
+std::int64_t Room::groupchat(Occupant& o, const Jid& from, const xml::Element& m)
 {
     if (serialize_stanza(m).size() > service_.limits().max_message_bytes) {
         send_error(from, m, StanzaError::policy_violation("The message is too long"));
-        return;
+        return 0;
     }
     const bool subject_only = m.child("subject", ns::client) && !m.child("body", ns::client);
     if (subject_only) {
         set_subject(o, m);
-        return;
+        return 0;
     }
     if (!may_speak(o.role)) {
         // §7.4: visitors of a moderated room have no voice.
         send_error(from, m, StanzaError::forbidden("You have no voice in this room"));
-        return;
+        return 0;
     }
     xml::Element out("message", std::string(ns::client));
     out.set_attr("from", nick_jid(o.nick)).set_attr("type", "groupchat");
@@ -87,7 +135,7 @@ void Room::groupchat(Occupant& o, const Jid& from, const xml::Element& m)
     }
     copy_payload(m, out, jid_.str());
     out.add_child("occupant-id", std::string(ns::occupant_id)).set_attr("id", o.occupant_id);
-    fan_out(std::move(out), !scan_message(m).transient, o.bare);
+    return fan_out(std::move(out), !scan_message(m).transient, o.bare, &from, m.attr("id"));
 }
 
 void Room::set_subject(Occupant& o, const xml::Element& m)

@@ -102,6 +102,39 @@ std::optional<Role> parse_role(std::string_view s) noexcept
     return std::nullopt;
 }
 
+RoleSet RoleSet::of(std::initializer_list<Role> roles) noexcept
+{
+    unsigned bits = 0;
+    for (auto r : roles) {
+        bits |= bit(r);
+    }
+    return RoleSet(bits);
+}
+
+std::optional<RoleSet> RoleSet::parse(const std::vector<std::string>& names)
+{
+    unsigned bits = 0;
+    for (const auto& n : names) {
+        const auto r = parse_role(n);
+        if (!r || *r == Role::none) {
+            return std::nullopt;
+        }
+        bits |= bit(*r);
+    }
+    return RoleSet(bits);
+}
+
+std::vector<std::string> RoleSet::names() const
+{
+    std::vector<std::string> out;
+    for (auto r : {Role::moderator, Role::participant, Role::visitor}) {
+        if (contains(r)) {
+            out.emplace_back(role_name(r));
+        }
+    }
+    return out;
+}
+
 std::string RoomConfig::to_text() const
 {
     std::string out;
@@ -123,6 +156,19 @@ std::string RoomConfig::to_text() const
     flag("allow_invites", allow_invites);
     flag("archive", archive);
     line("max_occupants", std::to_string(max_occupants));
+    auto roles = [&](std::string_view k, const RoleSet& set) {
+        std::string v;
+        for (const auto& n : set.names()) {
+            v += (v.empty() ? "" : ",") + n;
+        }
+        line(k, v);
+    };
+    roles("presence_broadcast", presence_broadcast);
+    flag("can_change_nick", can_change_nick);
+    roles("member_list_readers", member_list_readers);
+    line("max_history_fetch", std::to_string(max_history_fetch));
+    line("lang", lang);
+    line("pubsub", pubsub);
     line("salt", salt);
     return out;
 }
@@ -170,6 +216,25 @@ RoomConfig RoomConfig::from_text(std::string_view text)
             c.max_occupants = parse_size(v, 0);
         } else if (k == "salt") {
             c.salt = unescape_line(v);
+        } else if (k == "presence_broadcast" || k == "member_list_readers") {
+            std::vector<std::string> names;
+            for (std::string_view rest = v; !rest.empty();) {
+                const auto comma = rest.find(',');
+                names.emplace_back(rest.substr(0, comma));
+                rest =
+                    comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+            }
+            if (auto set = RoleSet::parse(names)) {
+                (k == "presence_broadcast" ? c.presence_broadcast : c.member_list_readers) = *set;
+            }
+        } else if (k == "can_change_nick") {
+            c.can_change_nick = parse_bool(v);
+        } else if (k == "max_history_fetch") {
+            c.max_history_fetch = parse_size(v, c.max_history_fetch);
+        } else if (k == "lang") {
+            c.lang = unescape_line(v);
+        } else if (k == "pubsub") {
+            c.pubsub = unescape_line(v);
         }
     }
     return c;
@@ -299,12 +364,17 @@ std::optional<StanzaError> affiliation_change_refusal(const AffiliationChange& c
     return StanzaError::forbidden("Only admins and owners change affiliations");
 }
 
-bool may_read_list(Affiliation actor, Affiliation list, const RoomConfig& c) noexcept
+bool may_read_list(Affiliation actor, Role actor_role, Affiliation list,
+                   const RoomConfig& c) noexcept
 {
     switch (list) {
         case Affiliation::member:
-            // §9.5: the member list; members of a members-only room may read it too.
-            return actor >= Affiliation::admin || (c.members_only && actor == Affiliation::member);
+            // §9.5: the member list; members of a members-only room may read it too, and
+            // occupants whose role muc#roomconfig_getmemberlist names.
+            return actor >= Affiliation::admin ||
+                   (c.members_only && actor == Affiliation::member) ||
+                   (actor != Affiliation::outcast && actor_role != Role::none &&
+                    c.member_list_readers.contains(actor_role));
         case Affiliation::outcast:
             return actor >= Affiliation::admin;
         case Affiliation::admin:
@@ -319,6 +389,44 @@ bool may_read_list(Affiliation actor, Affiliation list, const RoomConfig& c) noe
 bool may_read_role_list(Role actor) noexcept
 {
     return actor == Role::moderator;
+}
+
+bool sees_presence(Role viewer, Role occupant, const RoomConfig& c) noexcept
+{
+    return viewer == Role::moderator || c.presence_broadcast.contains(occupant);
+}
+
+std::optional<StanzaError> nick_change_refusal(const RoomConfig& c)
+{
+    if (!c.can_change_nick) {
+        return StanzaError::not_acceptable("Nicknames cannot be changed in this room");
+    }
+    return std::nullopt;
+}
+
+bool valid_language_tag(std::string_view tag) noexcept
+{
+    // RFC 5646 §2.1: subtags of 1 to 8 letters or digits, joined by '-'; the first letters.
+    if (tag.empty()) {
+        return true;
+    }
+    std::size_t run = 0;
+    for (std::size_t i = 0; i < tag.size(); ++i) {
+        const char ch = tag[i];
+        const bool alpha = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+        const bool digit = ch >= '0' && ch <= '9';
+        if (ch == '-') {
+            if (run == 0) {
+                return false;
+            }
+            run = 0;
+        } else if ((alpha || (digit && i > 0)) && ++run <= 8) {
+            continue;
+        } else {
+            return false;
+        }
+    }
+    return run > 0 && tag.size() <= 64;
 }
 
 bool sees_real_jids(Role r, const RoomConfig& c) noexcept

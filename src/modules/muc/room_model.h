@@ -3,9 +3,11 @@
 #pragma once
 
 #include <cstddef>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "stanza/stanza_error.h"
 
@@ -24,6 +26,25 @@ std::optional<Role> parse_role(std::string_view s) noexcept;
 /// Who may see occupants' real JIDs (muc#roomconfig_whois).
 enum class Whois { moderators, anyone };
 
+/// A set of roles (muc#roomconfig_presencebroadcast, muc#roomconfig_getmemberlist): the
+/// visitor, participant and moderator bits.
+class RoleSet {
+public:
+    static RoleSet all() noexcept { return RoleSet(0b1110); }
+    static RoleSet of(std::initializer_list<Role> roles) noexcept;
+    /// Role names as a form carries them; nullopt for a name that is no role (or "none").
+    static std::optional<RoleSet> parse(const std::vector<std::string>& names);
+    bool contains(Role r) const noexcept { return bits_ & bit(r); }
+    /// "moderator", "participant", "visitor" as present, in that order.
+    std::vector<std::string> names() const;
+    bool operator==(const RoleSet&) const = default;
+
+private:
+    explicit RoleSet(unsigned bits) : bits_(bits) {}
+    static unsigned bit(Role r) noexcept { return 1u << static_cast<unsigned>(r); }
+    unsigned bits_ = 0;
+};
+
 /// muc#roomconfig (XEP-0045 §10.2); defaults as Prosody and ejabberd ship them.
 struct RoomConfig {
     std::string name;
@@ -40,7 +61,13 @@ struct RoomConfig {
     bool allow_invites = false;     // members may invite in a members-only room
     bool archive = true;            // XEP-0313 on the room
     std::size_t max_occupants = 0;  // 0: the service's limit
-    std::string salt;               // secret input of XEP-0421 occupant ids (not in the form)
+    RoleSet presence_broadcast = RoleSet::all();  // roles whose presence others see
+    bool can_change_nick = true;
+    RoleSet member_list_readers = RoleSet::of({Role::moderator});  // besides admins, owners
+    std::size_t max_history_fetch = 20;  // messages a joiner gets, of history_length kept
+    std::string lang;                    // RFC 5646 tag of the room's language, or empty
+    std::string pubsub;                  // XMPP URI of the room's pubsub node, or empty
+    std::string salt;                    // secret input of XEP-0421 occupant ids (not in the form)
 
     bool password_protected() const noexcept { return !password.empty(); }
     /// "key=value" lines (storage); unknown keys are ignored when read back.
@@ -91,10 +118,20 @@ struct AffiliationChange {
 };
 std::optional<StanzaError> affiliation_change_refusal(const AffiliationChange& c);
 
-/// §9.5/§10.5: which lists an actor may read (member list per config, others by rank).
-bool may_read_list(Affiliation actor, Affiliation list, const RoomConfig& c) noexcept;
+/// §9.5/§10.5: which lists an actor may read (member list per config, others by rank);
+/// actor_role: the actor's role in the room (none when not in it).
+bool may_read_list(Affiliation actor, Role actor_role, Affiliation list,
+                   const RoomConfig& c) noexcept;
 /// §9.8/§8.5: which role lists (moderators, participants) an actor may read.
 bool may_read_role_list(Role actor) noexcept;
+
+/// muc#roomconfig_presencebroadcast: does a viewer with role `viewer` see the presence
+/// of an occupant with role `occupant` (moderators see everyone: they grant voice).
+bool sees_presence(Role viewer, Role occupant, const RoomConfig& c) noexcept;
+/// muc#roomconfig_canchangenick.
+std::optional<StanzaError> nick_change_refusal(const RoomConfig& c);
+/// muc#roomconfig_lang: an RFC 5646 tag shape (letters, digits, '-'), or empty.
+bool valid_language_tag(std::string_view tag) noexcept;
 
 /// §5.1.1: sees real JIDs of other occupants.
 bool sees_real_jids(Role r, const RoomConfig& c) noexcept;

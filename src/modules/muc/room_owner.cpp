@@ -14,15 +14,6 @@
 #include "xml/serializer.h"
 
 namespace chorus::modules::muc {
-namespace {
-
-bool truthy(const std::string& v)
-{
-    return v == "1" || v == "true";
-}
-
-}  // namespace
-
 void Room::save()
 {
     if (!config_.persistent || destroyed_) {
@@ -37,169 +28,6 @@ void Room::save()
     if (auto r = service_.store().put_room(row); !r) {
         spdlog::error("muc: cannot store room {}: {}", jid_.str(), r.error().message);
     }
-}
-
-xml::Element Room::config_form() const
-{
-    xml::Element q("query", std::string(ns::muc_owner));
-    auto& f = q.add_child("x", std::string(ns::data_forms));
-    f.set_attr("type", "form");
-    f.add_child("title", std::string(ns::data_forms)).add_text("Configuration of " + jid_.str());
-    auto b = [](bool v) { return std::vector<std::string>{v ? "1" : "0"}; };
-    add_field(f, "FORM_TYPE", "hidden", {}, {std::string(ns::muc_roomconfig)});
-    add_field(f, "muc#roomconfig_roomname", "text-single", "Name", {config_.name});
-    add_field(f, "muc#roomconfig_roomdesc", "text-single", "Description", {config_.description});
-    add_field(f, "muc#roomconfig_persistentroom", "boolean", "Persistent", b(config_.persistent));
-    add_field(f, "muc#roomconfig_publicroom", "boolean", "Listed publicly", b(config_.public_room));
-    add_field(f, "muc#roomconfig_membersonly", "boolean", "Members only", b(config_.members_only));
-    add_field(f, "muc#roomconfig_moderatedroom", "boolean", "Moderated", b(config_.moderated));
-    add_field(f, "muc#roomconfig_passwordprotectedroom", "boolean", "Password protected",
-              b(config_.password_protected()));
-    add_field(f, "muc#roomconfig_roomsecret", "text-private", "Password", {config_.password});
-    auto& whois = add_field(f, "muc#roomconfig_whois", "list-single", "Who may see real JIDs",
-                            {config_.whois == Whois::anyone ? "anyone" : "moderators"});
-    for (auto v : {"moderators", "anyone"}) {
-        whois.add_child("option", std::string(ns::data_forms))
-            .add_child("value", std::string(ns::data_forms))
-            .add_text(v);
-    }
-    add_field(f, "muc#roomconfig_historylength", "text-single", "Messages of history for joiners",
-              {std::to_string(config_.history_length)});
-    auto& pm = add_field(f, "muc#roomconfig_allowpm", "list-single",
-                         "Who may send private messages", {config_.allow_pm ? "anyone" : "none"});
-    for (auto v : {"anyone", "none"}) {
-        pm.add_child("option", std::string(ns::data_forms))
-            .add_child("value", std::string(ns::data_forms))
-            .add_text(v);
-    }
-    add_field(f, "muc#roomconfig_changesubject", "boolean", "Participants may change the subject",
-              b(config_.change_subject));
-    add_field(f, "muc#roomconfig_allowinvites", "boolean", "Members may invite",
-              b(config_.allow_invites));
-    add_field(f, "muc#roomconfig_enablearchiving", "boolean", "Archive messages (XEP-0313)",
-              b(config_.archive));
-    add_field(f, "muc#roomconfig_maxusers", "text-single", "Most occupants",
-              {std::to_string(config_.max_occupants ? config_.max_occupants
-                                                    : service_.limits().max_occupants)});
-    return q;
-}
-
-std::optional<StanzaError> Room::apply_config_form(const xml::Element& form, const Jid& /*from*/)
-{
-    if (form.attr("type") == "cancel") {
-        if (locked_) {  // §10.1.3: cancelling the initial form destroys the new room
-            evict_all({});
-            destroyed_ = true;
-        }
-        return std::nullopt;
-    }
-    if (form.attr("type") != "submit") {
-        return StanzaError::bad_request("Submit the form (type='submit') or cancel it");
-    }
-    RoomConfig c = config_;
-    auto text = [&](std::string_view var, std::string& out) {
-        if (has_field(form, var)) {
-            out = field_value(form, var);
-        }
-    };
-    auto flag = [&](std::string_view var, bool& out) {
-        if (has_field(form, var)) {
-            out = truthy(field_value(form, var));
-        }
-    };
-    auto number = [&](std::string_view var, std::size_t& out) -> bool {
-        if (!has_field(form, var)) {
-            return true;
-        }
-        try {
-            out = std::stoul(field_value(form, var));
-            return true;
-        } catch (...) {
-            return false;
-        }
-    };
-    text("muc#roomconfig_roomname", c.name);
-    text("muc#roomconfig_roomdesc", c.description);
-    flag("muc#roomconfig_persistentroom", c.persistent);
-    flag("muc#roomconfig_publicroom", c.public_room);
-    flag("muc#roomconfig_membersonly", c.members_only);
-    flag("muc#roomconfig_moderatedroom", c.moderated);
-    flag("muc#roomconfig_changesubject", c.change_subject);
-    flag("muc#roomconfig_allowinvites", c.allow_invites);
-    flag("muc#roomconfig_enablearchiving", c.archive);
-    flag("mam", c.archive);  // ejabberd's name for the same switch
-    text("muc#roomconfig_roomsecret", c.password);
-    if (has_field(form, "muc#roomconfig_passwordprotectedroom") &&
-        !field_true(form, "muc#roomconfig_passwordprotectedroom")) {
-        c.password.clear();
-    }
-    if (has_field(form, "muc#roomconfig_whois")) {
-        const auto w = field_value(form, "muc#roomconfig_whois");
-        if (w != "anyone" && w != "moderators") {
-            return StanzaError::not_acceptable("muc#roomconfig_whois: anyone or moderators");
-        }
-        c.whois = w == "anyone" ? Whois::anyone : Whois::moderators;
-    }
-    if (has_field(form, "muc#roomconfig_allowpm")) {
-        const auto v = field_value(form, "muc#roomconfig_allowpm");
-        c.allow_pm = v != "none" && v != "0" && v != "false";
-    }
-    if (!number("muc#roomconfig_historylength", c.history_length) ||
-        !number("muc#maxhistoryfetch", c.history_length) ||
-        !number("muc#roomconfig_maxusers", c.max_occupants)) {
-        return StanzaError::not_acceptable("A number field holds no number");
-    }
-    if (c.history_length > service_.limits().max_history) {
-        return StanzaError::not_acceptable("muc#roomconfig_historylength: at most " +
-                                           std::to_string(service_.limits().max_history));
-    }
-    if (c.max_occupants > service_.limits().max_occupants) {
-        c.max_occupants = service_.limits().max_occupants;
-    }
-    const bool was_persistent = config_.persistent;
-    const bool whois_changed = c.whois != config_.whois;
-    const bool became_members_only = c.members_only && !config_.members_only;
-    const bool was_locked = locked_;
-    config_ = std::move(c);
-    locked_ = false;
-    if (config_.persistent) {
-        save();
-        for (const auto& [jid, a] : affiliations_) {
-            store_affiliation(*Jid::parse(jid), a, {});
-        }
-    } else if (was_persistent) {
-        service_.forget_room(jid_.str());
-    }
-    while (history_.size() > config_.history_length) {
-        history_.pop_front();
-    }
-    if (became_members_only) {
-        // §10.2: occupants without membership leave with 322.
-        std::vector<std::string> out;
-        for (const auto& [nick, o] : occupants_) {
-            if (o.affiliation == Affiliation::none) {
-                out.push_back(nick);
-            }
-        }
-        for (const auto& nick : out) {
-            apply_role(*occupant_by_nick(nick), Role::none, {322}, jid_, {});
-        }
-    }
-    if (!was_locked) {
-        // §10.2.1: occupants learn that the configuration changed (104), and how the
-        // room's anonymity changed (172: now non-anonymous, 173: semi-anonymous).
-        xml::Element m("message", std::string(ns::client));
-        m.set_attr("from", jid_.str())
-            .set_attr("type", "groupchat")
-            .set_attr("id", service_.next_id());
-        std::vector<int> codes = {104};
-        if (whois_changed) {
-            codes.push_back(config_.whois == Whois::anyone ? 172 : 173);
-        }
-        add_status_codes(m.add_child("x", std::string(ns::muc_user)), codes);
-        fan_out(std::move(m), false, jid_);
-    }
-    return std::nullopt;
 }
 
 std::optional<StanzaError> Room::destroy(const Jid& /*from*/, const xml::Element& d)
@@ -293,9 +121,6 @@ std::optional<StanzaError> Room::register_set(const Jid& from, const xml::Elemen
         store_affiliation(bare, a == Affiliation::member ? Affiliation::none : a, {});
         return std::nullopt;
     }
-    if (config_.members_only && a == Affiliation::none) {
-        return StanzaError::registration_required("Membership is granted by the room's admins");
-    }
     const auto* form = query.child("x", ns::data_forms);
     const auto nick = form ? field_value(*form, "muc#register_roomnick") : std::string();
     if (!form || form->attr("type") != "submit" || nick.empty()) {
@@ -308,6 +133,10 @@ std::optional<StanzaError> Room::register_set(const Jid& from, const xml::Elemen
     }
     if (const Occupant* o = occupant_by_nick(nick); o && o->bare.bare_view() != bare.bare_view()) {
         return StanzaError::conflict("That nickname is in use");
+    }
+    if (config_.members_only && a == Affiliation::none) {
+        // §7.10 in a members-only room: membership is a request the admins approve (§9.9).
+        return request_membership(bare, nick);
     }
     registered_[bare.bare_str()] = nick;
     const auto now = a == Affiliation::none ? Affiliation::member : a;

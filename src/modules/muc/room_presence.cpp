@@ -75,10 +75,21 @@ xml::Element Room::presence_of(const Occupant& o, std::string_view type, bool wi
     return p;
 }
 
+const router::SharedBytes& Room::shown_presence(const Occupant& o, bool with_jid) const
+{
+    auto& slot = o.shown[with_jid];
+    if (!slot) {
+        slot = std::make_shared<const std::string>(
+            serialize_stanza(presence_of(o, {}, with_jid, false, {}, nullptr, nullptr)));
+    }
+    return slot;
+}
+
 void Room::broadcast_presence(const Occupant& o, std::string_view type,
                               const std::vector<int>& codes, const xml::Element* extra,
                               const std::string* new_nick)
 {
+    o.changed();  // every change an occupant shows is broadcast
     // Three forms at most, each serialized once: the occupant's own, and the others' with
     // or without its real JID (muc#roomconfig_whois).
     router::SharedBytes own, with_jid, without_jid;
@@ -93,6 +104,9 @@ void Room::broadcast_presence(const Occupant& o, std::string_view type,
     const auto sender = Jid::parse(nick_jid(o.nick));
     for (const auto& [nick, viewer] : occupants_) {
         const bool self = &viewer == &o;
+        if (!self && !sees_presence(viewer.role, o.role, config_)) {
+            continue;  // muc#roomconfig_presencebroadcast hides this role from the viewer
+        }
         const auto bytes = form(self, self || sees_real_jids(viewer.role, config_));
         for (const auto& s : viewer.sessions) {
             send_to(s, bytes, 0, self || !sender ? nullptr : &*sender);
@@ -160,24 +174,19 @@ void Room::join(const Jid& from, const xml::Element& p, const std::string& nick)
     // §7.2.3: the others' presence first, then the newcomer's own, to the joining device.
     const bool sees = sees_real_jids(o->role, config_);
     for (const auto& [other_nick, other] : occupants_) {
-        if (&other != o) {
-            send_to(from, presence_of(other, {}, sees, false, {}, nullptr, nullptr));
+        if (&other != o && sees_presence(o->role, other.role, config_)) {
+            send_to(from, shown_presence(other, sees));
         }
     }
     if (!same_user) {
-        router::SharedBytes forms[2];  // without and with the real JID, serialized once
         const auto sender = Jid::parse(nick_jid(o->nick));
         for (const auto& [other_nick, other] : occupants_) {
-            if (&other == o) {
+            if (&other == o || !sees_presence(other.role, o->role, config_)) {
                 continue;
             }
-            const bool jid = sees_real_jids(other.role, config_);
-            if (!forms[jid]) {
-                forms[jid] = std::make_shared<const std::string>(
-                    serialize_stanza(presence_of(*o, {}, jid, false, {}, nullptr, nullptr)));
-            }
+            const auto& form = shown_presence(*o, sees_real_jids(other.role, config_));
             for (const auto& s : other.sessions) {
-                send_to(s, forms[jid], 0, sender ? &*sender : nullptr);
+                send_to(s, form, 0, sender ? &*sender : nullptr);
             }
         }
     }
@@ -214,6 +223,10 @@ void Room::change_nick(Occupant& o, const Jid& from, const xml::Element& p, cons
         send_error(from, p, StanzaError::conflict("That nickname is in use or registered"));
         return;
     }
+    if (auto refusal = nick_change_refusal(config_)) {  // muc#roomconfig_canchangenick
+        send_error(from, p, *refusal);
+        return;
+    }
     if (existing) {
         // The user's other device holds that nick: this device moves over to it.
         leave(o, from, nullptr, {});
@@ -242,6 +255,7 @@ void Room::leave(Occupant& o, const Jid& from, const xml::Element* p, std::vecto
     }
     by_session_.erase(from.str());
     std::erase(o.sessions, from);
+    o.changed();  // its first device (the JID shown) may have gone
     if (!o.sessions.empty()) {
         // Another device keeps the nick: only this one is told it left (§7.14 per device).
         send_to(from, presence_of(o, "unavailable", true, true, codes, nullptr, nullptr));
@@ -262,6 +276,7 @@ void Room::session_gone(const Jid& full)
     }
     by_session_.erase(full.str());
     std::erase(o->sessions, full);
+    o->changed();
     if (o->sessions.empty()) {
         Occupant gone = std::move(*o);
         occupants_.erase(gone.nick);
@@ -294,8 +309,25 @@ void Room::apply_role(Occupant& o, Role role, const std::vector<int>& codes, con
         extra.add_child("reason", std::string(ns::muc_user)).add_text(reason);
     }
     if (role != Role::none) {
+        const Role old = o.role;
         o.role = role;
         broadcast_presence(o, {}, codes, &extra);
+        // Viewers that saw the old role and may not see the new one see the occupant go.
+        router::SharedBytes gone[2];
+        for (const auto& [nick, viewer] : occupants_) {
+            if (&viewer == &o || !sees_presence(viewer.role, old, config_) ||
+                sees_presence(viewer.role, role, config_)) {
+                continue;
+            }
+            const bool jid = sees_real_jids(viewer.role, config_);
+            if (!gone[jid]) {
+                gone[jid] = std::make_shared<const std::string>(serialize_stanza(
+                    presence_of(o, "unavailable", jid, false, {}, nullptr, nullptr)));
+            }
+            for (const auto& s : viewer.sessions) {
+                send_to(s, gone[jid]);
+            }
+        }
         return;
     }
     // §8.2: the kicked (or banned) occupant and everyone else see it go, every device of it.
@@ -322,7 +354,8 @@ void Room::evict_all(const std::vector<int>& codes)
 void Room::send_history(const Jid& to, const xml::Element* req)
 {
     // §7.2.15: maxstanzas, maxchars, seconds and since limit what a joiner gets.
-    std::size_t max_stanzas = history_.size();
+    // muc#maxhistoryfetch: the room keeps history_length messages, a joiner gets at most this.
+    std::size_t max_stanzas = std::min(history_.size(), config_.max_history_fetch);
     std::size_t max_chars = SIZE_MAX;
     std::optional<std::chrono::system_clock::time_point> since;
     const auto now = service_.server().clock().now();
@@ -348,7 +381,7 @@ void Room::send_history(const Jid& to, const xml::Element* req)
             since = since ? std::max(*since, t) : t;
         }
     }
-    std::vector<std::string> picked;
+    std::vector<std::pair<std::string, std::int64_t>> picked;  // bytes, archive entry
     std::size_t chars = 0;
     for (auto it = history_.rbegin(); it != history_.rend() && picked.size() < max_stanzas; ++it) {
         if (since && it->stamp < *since) {
@@ -363,10 +396,11 @@ void Room::send_history(const Jid& to, const xml::Element* req)
             break;
         }
         chars += bytes.size();
-        picked.push_back(std::move(bytes));
+        picked.emplace_back(std::move(bytes), it->seq);
     }
+    // A message not committed yet reaches the joiner once it is, like the occupants' copies.
     for (auto it = picked.rbegin(); it != picked.rend(); ++it) {
-        send_to(to, std::make_shared<const std::string>(std::move(*it)));
+        send_to(to, std::make_shared<const std::string>(std::move(it->first)), it->second);
     }
 }
 

@@ -217,6 +217,7 @@ ModuleSpec spec()
                                                    .name = "Chorus publish-subscribe",
                                                    .handle = [service](xml::Element stanza) {
                                                        service->handle(std::move(stanza));
+                                                       return std::int64_t{0};
                                                    }});
             }};
 }

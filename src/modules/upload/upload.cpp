@@ -185,6 +185,7 @@ ModuleSpec spec()
                         "upload." + domain,
                         {"store", "file", "HTTP File Upload", [&server, st](xml::Element s) {
                              handle_stanza(server, *st->service, std::move(s));
+                             return std::int64_t{0};
                          }});
                 }
                 ctx.serve_http(std::string(path_prefix),

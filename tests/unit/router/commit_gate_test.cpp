@@ -157,5 +157,25 @@ TEST(CommitGate, AResumingSessionTakesOverHeldCopiesInOrder)
     EXPECT_EQ(new_conn.sent, (std::vector<std::string>{"resumed", "m4", "presence"}));
 }
 
+TEST(CommitGate, AMessageWithItsOwnOutcomeIsDecidedByItAlone)
+{
+    int router_calls = 0;
+    std::vector<std::string> outcomes;
+    CommitGate gate([&](PendingMessage&, bool) { ++router_calls; });
+    gate.watch(
+        {.last_id = 2, .outcome = [&](bool c) { outcomes.push_back(c ? "2 ok" : "2 lost"); }});
+    gate.watch(
+        {.last_id = 3, .outcome = [&](bool c) { outcomes.push_back(c ? "3 ok" : "3 lost"); }});
+    gate.settle(2, false);
+    gate.settle(3, true);
+    // Already settled: decided at once.
+    gate.watch(
+        {.last_id = 1, .outcome = [&](bool c) { outcomes.push_back(c ? "1 ok" : "1 lost"); }});
+    gate.watch(
+        {.last_id = 3, .outcome = [&](bool c) { outcomes.push_back(c ? "3 ok" : "3 lost"); }});
+    EXPECT_EQ(outcomes, (std::vector<std::string>{"2 lost", "3 ok", "1 lost", "3 ok"}));
+    EXPECT_EQ(router_calls, 0);
+}
+
 }  // namespace
 }  // namespace chorus::router

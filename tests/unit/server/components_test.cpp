@@ -20,8 +20,10 @@ TEST(Components, StanzasForTheDomainReachItsHandlerWithFromStamped)
     auto& alice = t.bind("alice@localhost/a");
     std::vector<xml::Element> got;
     modules::ModuleContext ctx(t.server(), "test-component");
-    ctx.serve_domain("conference.localhost",
-                     {"conference", "text", "Rooms", [&](xml::Element s) { got.push_back(s); }});
+    ctx.serve_domain("conference.localhost", {"conference", "text", "Rooms", [&](xml::Element s) {
+                                                  got.push_back(s);
+                                                  return std::int64_t{0};
+                                              }});
     ASSERT_FALSE(ctx.failed());
 
     t.send(alice, "<presence to='room@conference.localhost/Al'/>");
@@ -52,13 +54,16 @@ TEST(Components, ADomainServedTwiceOrALocalDomainIsRefused)
 {
     ModuleTestServer t;
     modules::ModuleContext a(t.server(), "a");
-    a.serve_domain("things.localhost", {"pubsub", "service", "", [](xml::Element) {}});
+    a.serve_domain("things.localhost",
+                   {"pubsub", "service", "", [](xml::Element) { return std::int64_t{0}; }});
     modules::ModuleContext b(t.server(), "b");
-    b.serve_domain("things.localhost", {"pubsub", "service", "", [](xml::Element) {}});
+    b.serve_domain("things.localhost",
+                   {"pubsub", "service", "", [](xml::Element) { return std::int64_t{0}; }});
     EXPECT_FALSE(a.failed());
     EXPECT_TRUE(b.failed());
     modules::ModuleContext c(t.server(), "c");
-    c.serve_domain("localhost", {"pubsub", "service", "", [](xml::Element) {}});
+    c.serve_domain("localhost",
+                   {"pubsub", "service", "", [](xml::Element) { return std::int64_t{0}; }});
     EXPECT_TRUE(c.failed());
 }
 
@@ -67,7 +72,8 @@ TEST(Components, UnloadStopsServingTheDomain)
     ModuleTestServer t;
     {
         modules::ModuleContext ctx(t.server(), "gone");
-        ctx.serve_domain("files.localhost", {"store", "file", "", [](xml::Element) {}});
+        ctx.serve_domain("files.localhost",
+                         {"store", "file", "", [](xml::Element) { return std::int64_t{0}; }});
         EXPECT_NE(t.server().components().find("files.localhost"), nullptr);
     }
     EXPECT_EQ(t.server().components().find("files.localhost"), nullptr);

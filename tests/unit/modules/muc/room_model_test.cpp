@@ -192,11 +192,12 @@ TEST(RoomModel, InvitationsToMembersOnlyRoomsNeedRank)
 TEST(RoomModel, ListsAndRealJidsFollowRank)
 {
     RoomConfig c;
-    EXPECT_TRUE(may_read_list(admin, outcast, c));
-    EXPECT_FALSE(may_read_list(member, member, c));
+    EXPECT_TRUE(may_read_list(admin, R::none, outcast, c));
+    EXPECT_FALSE(may_read_list(member, R::participant, member, c));
+    EXPECT_TRUE(may_read_list(none, R::moderator, member, c)) << "getmemberlist: moderator";
     c.members_only = true;
-    EXPECT_TRUE(may_read_list(member, member, c));
-    EXPECT_FALSE(may_read_list(member, outcast, c));
+    EXPECT_TRUE(may_read_list(member, R::none, member, c));
+    EXPECT_FALSE(may_read_list(member, R::participant, outcast, c));
     EXPECT_TRUE(may_read_role_list(R::moderator));
     EXPECT_FALSE(may_read_role_list(R::participant));
     EXPECT_FALSE(sees_real_jids(R::participant, c));
@@ -216,7 +217,19 @@ TEST(RoomModel, ConfigSurvivesItsTextForm)
     c.history_length = 7;
     c.allow_pm = false;
     c.salt = "abc";
+    c.presence_broadcast = RoleSet::of({R::moderator, R::participant});
+    c.can_change_nick = false;
+    c.member_list_readers = RoleSet::of({R::participant, R::visitor});
+    c.max_history_fetch = 3;
+    c.lang = "en-GB";
+    c.pubsub = "xmpp:pubsub.localhost?;node=tea";
     const auto back = RoomConfig::from_text(c.to_text());
+    EXPECT_EQ(back.presence_broadcast, c.presence_broadcast);
+    EXPECT_FALSE(back.can_change_nick);
+    EXPECT_EQ(back.member_list_readers, c.member_list_readers);
+    EXPECT_EQ(back.max_history_fetch, 3u);
+    EXPECT_EQ(back.lang, "en-GB");
+    EXPECT_EQ(back.pubsub, c.pubsub);
     EXPECT_EQ(back.name, c.name);
     EXPECT_TRUE(back.persistent);
     EXPECT_TRUE(back.members_only);
@@ -226,6 +239,116 @@ TEST(RoomModel, ConfigSurvivesItsTextForm)
     EXPECT_FALSE(back.allow_pm);
     EXPECT_EQ(back.salt, "abc");
     EXPECT_EQ(RoomConfig::from_text("junk\nhistory_length=x\n").history_length, 20u);
+}
+
+// muc#roomconfig_getmemberlist: who reads the member list, by affiliation and role.
+struct MemberListRow {
+    const char* name;
+    Affiliation actor;
+    Role role;
+    bool members_only;
+    std::vector<std::string> readers;
+    bool allowed;
+};
+
+class MemberList : public ::testing::TestWithParam<MemberListRow> {};
+
+TEST_P(MemberList, MatchesTable)
+{
+    const auto& row = GetParam();
+    RoomConfig c;
+    c.members_only = row.members_only;
+    c.member_list_readers = *RoleSet::parse(row.readers);
+    EXPECT_EQ(may_read_list(row.actor, row.role, member, c), row.allowed);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Rows, MemberList,
+    ::testing::Values(
+        MemberListRow{"owner_always", owner, R::none, false, {}, true},
+        MemberListRow{"admin_always", admin, R::none, false, {}, true},
+        MemberListRow{"moderator_by_default", none, R::moderator, false, {"moderator"}, true},
+        MemberListRow{
+            "participant_not_by_default", member, R::participant, false, {"moderator"}, false},
+        MemberListRow{"participant_when_listed",
+                      none,
+                      R::participant,
+                      false,
+                      {"moderator", "participant"},
+                      true},
+        MemberListRow{"visitor_when_listed", none, R::visitor, false, {"visitor"}, true},
+        MemberListRow{"absent_user_has_no_role",
+                      none,
+                      R::none,
+                      false,
+                      {"moderator", "participant", "visitor"},
+                      false},
+        MemberListRow{"outcast_never", outcast, R::none, true, {"visitor"}, false},
+        MemberListRow{"member_of_members_only_room", member, R::none, true, {}, true}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+// muc#roomconfig_presencebroadcast: whose presence a viewer sees.
+struct BroadcastRow {
+    const char* name;
+    std::vector<std::string> broadcast;
+    Role viewer;
+    Role occupant;
+    bool sees;
+};
+
+class PresenceBroadcast : public ::testing::TestWithParam<BroadcastRow> {};
+
+TEST_P(PresenceBroadcast, MatchesTable)
+{
+    const auto& row = GetParam();
+    RoomConfig c;
+    c.presence_broadcast = *RoleSet::parse(row.broadcast);
+    EXPECT_EQ(sees_presence(row.viewer, row.occupant, c), row.sees);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Rows, PresenceBroadcast,
+    ::testing::Values(
+        BroadcastRow{"default_everyone",
+                     {"moderator", "participant", "visitor"},
+                     R::visitor,
+                     R::visitor,
+                     true},
+        BroadcastRow{
+            "visitors_hidden", {"moderator", "participant"}, R::participant, R::visitor, false},
+        BroadcastRow{"moderators_see_hidden_visitors",
+                     {"moderator", "participant"},
+                     R::moderator,
+                     R::visitor,
+                     true},
+        BroadcastRow{
+            "participants_shown", {"moderator", "participant"}, R::visitor, R::participant, true},
+        BroadcastRow{
+            "only_moderators_shown", {"moderator"}, R::participant, R::participant, false}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(RoomModel, RoleSetsParseOnlyRoles)
+{
+    EXPECT_EQ(RoleSet::parse({"moderator", "visitor"})->names(),
+              (std::vector<std::string>{"moderator", "visitor"}));
+    EXPECT_FALSE(RoleSet::parse({"none"}));
+    EXPECT_FALSE(RoleSet::parse({"boss"}));
+    EXPECT_TRUE(RoleSet::parse({})->names().empty());
+}
+
+TEST(RoomModel, NickChangesAndLanguageTags)
+{
+    RoomConfig c;
+    EXPECT_FALSE(nick_change_refusal(c));
+    c.can_change_nick = false;
+    ASSERT_TRUE(nick_change_refusal(c));
+    EXPECT_EQ(cond(nick_change_refusal(c)), Condition::not_acceptable);
+    for (auto ok : {"", "en", "en-GB", "zh-Hant-TW", "de-CH-1901"}) {
+        EXPECT_TRUE(valid_language_tag(ok)) << ok;
+    }
+    for (auto bad : {"-en", "en-", "en--GB", "english language", "abcdefghi", "1en"}) {
+        EXPECT_FALSE(valid_language_tag(bad)) << bad;
+    }
 }
 
 TEST(RoomModel, NamesRoundTrip)
