@@ -9,7 +9,9 @@ both ways over links authenticated by SASL EXTERNAL (log lines and `chorusctl s2
 a message to c.localhost, whose certificate is self-signed, bounces with
 remote-server-not-found (the link is refused).
 """
+import asyncio
 import os
+import sys
 import subprocess
 
 import harness
@@ -57,7 +59,7 @@ async def main():
         config = {"s2s.port": ports[domain], "s2s.routes": routes, "s2s.connect_timeout": 5,
                   "s2s.ca_file": ca, **extra}
         if domain in certs:
-            config.update({"certificate": certs[domain][0], "private_key": certs[domain][1]})
+            config.update({"tls.certificate": certs[domain][0], "tls.private_key": certs[domain][1]})
         return harness.Server(users={user: "pw"}, domain=domain, config=config)
 
     a, b, c = server(A, "alice"), server(B, "bob"), server(C, "carol")
@@ -99,4 +101,4 @@ async def main():
 
 
 if __name__ == "__main__":
-    harness.run(main)
+    sys.exit(harness.run(asyncio.wait_for(main(), 60)))

@@ -69,4 +69,4 @@ async def main():
 
 
 if __name__ == "__main__":
-    harness.run(main)
+    sys.exit(harness.run(asyncio.wait_for(main(), 60)))
