@@ -6,7 +6,7 @@ names a DNS stub (dns_stub.netns_reexec). The stub publishes a.interop under
 _xmpp-server._tcp (STARTTLS) and b.interop under _xmpps-server._tcp only (direct TLS on
 B's s2s port, which tells a ClientHello from a stream header), and says "no service" (SRV
 target ".") for c.interop. Checked: chats both ways, A's link to B is direct TLS and B's
-link to A is STARTTLS (read from `chorusctl s2s` rows in the log lines "link up"), and a
+link to A is STARTTLS (their "link up" log lines), and a
 message to c.interop bounces with remote-server-not-found at once.
 """
 import asyncio
