@@ -33,7 +33,7 @@ struct Query {
 
 }  // namespace
 
-DnsResolver::DnsResolver(asio::io_context& io) : io_(io), timer_(io)
+DnsResolver::DnsResolver(asio::io_context& io, const std::string& servers) : io_(io), timer_(io)
 {
     static std::once_flag once;
     std::call_once(once, [] { ares_library_init(ARES_LIB_INIT_ALL); });
@@ -52,6 +52,12 @@ DnsResolver::DnsResolver(asio::io_context& io) : io_(io), timer_(io)
         return;
     }
     channel_ = channel;
+    if (!servers.empty()) {
+        if (const int rc = ares_set_servers_ports_csv(channel_, servers.c_str());
+            rc != ARES_SUCCESS) {
+            spdlog::warn("DNS: servers '{}': {}", servers, ares_strerror(rc));
+        }
+    }
 }
 
 DnsResolver::~DnsResolver()

@@ -23,7 +23,8 @@ public:
     /// The records, empty when the name has none or the lookup failed (then logged).
     using SrvHandler = std::function<void(std::vector<SrvRecord>)>;
 
-    explicit DnsResolver(boost::asio::io_context& io);
+    /// servers: "host:port,..." instead of /etc/resolv.conf's (tests); empty: the system's.
+    explicit DnsResolver(boost::asio::io_context& io, const std::string& servers = {});
     ~DnsResolver();
     DnsResolver(const DnsResolver&) = delete;
     DnsResolver& operator=(const DnsResolver&) = delete;
