@@ -308,23 +308,30 @@ IqOutcome purge(Engine& e, std::string_view service, const Jid& from, const xml:
     return out;
 }
 
+/// The owner's view of a node's subscriptions or affiliations (XEP-0060 §8.8.1, §8.9.1).
+IqOutcome owner_list(const Result<std::vector<storage::PubsubJidValue>, StanzaError>& rows,
+                     std::string_view node, std::string_view list, std::string_view entry)
+{
+    if (!rows) {
+        return fail(rows.error());
+    }
+    auto reply = pubsub_reply(ns::pubsub_owner);
+    auto& out = reply.add_child(std::string(list), std::string(ns::pubsub_owner));
+    out.set_attr("node", node);
+    for (const auto& row : *rows) {
+        out.add_child(std::string(entry), std::string(ns::pubsub_owner))
+            .set_attr("jid", row.jid)
+            .set_attr(entry, row.value);
+    }
+    return ok(std::move(reply));
+}
+
 IqOutcome owner_subscriptions(Engine& e, std::string_view service, const Jid& from,
                               const xml::Element&, const xml::Element& action)
 {
     const auto node = action.attr("node");
-    auto subs = e.node_subscriptions(service, node, from);
-    if (!subs) {
-        return fail(subs.error());
-    }
-    auto reply = pubsub_reply(ns::pubsub_owner);
-    auto& list = reply.add_child("subscriptions", std::string(ns::pubsub_owner));
-    list.set_attr("node", node);
-    for (const auto& s : *subs) {
-        list.add_child("subscription", std::string(ns::pubsub_owner))
-            .set_attr("jid", s.jid)
-            .set_attr("subscription", s.value);
-    }
-    return ok(std::move(reply));
+    return owner_list(e.node_subscriptions(service, node, from), node, "subscriptions",
+                      "subscription");
 }
 
 IqOutcome set_owner_subscriptions(Engine& e, std::string_view service, const Jid& from,
@@ -346,19 +353,8 @@ IqOutcome owner_affiliations(Engine& e, std::string_view service, const Jid& fro
                              const xml::Element&, const xml::Element& action)
 {
     const auto node = action.attr("node");
-    auto affs = e.node_affiliations(service, node, from);
-    if (!affs) {
-        return fail(affs.error());
-    }
-    auto reply = pubsub_reply(ns::pubsub_owner);
-    auto& list = reply.add_child("affiliations", std::string(ns::pubsub_owner));
-    list.set_attr("node", node);
-    for (const auto& a : *affs) {
-        list.add_child("affiliation", std::string(ns::pubsub_owner))
-            .set_attr("jid", a.jid)
-            .set_attr("affiliation", a.value);
-    }
-    return ok(std::move(reply));
+    return owner_list(e.node_affiliations(service, node, from), node, "affiliations",
+                      "affiliation");
 }
 
 IqOutcome set_owner_affiliations(Engine& e, std::string_view service, const Jid& from,

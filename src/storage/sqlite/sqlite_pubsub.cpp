@@ -116,31 +116,16 @@ Result<std::optional<std::string>, StorageError> SqlitePubSub::node_config(std::
 {
     auto guard = node_config_.reset_on_exit();
     node_config_.bind(1, service).bind(2, node);
-    auto row = node_config_.step();
-    if (!row) {
-        return unexpected(std::move(row).error());
-    }
-    if (!*row) {
-        return std::optional<std::string>();
-    }
-    return std::optional<std::string>(node_config_.column_text(0));
+    return node_config_.first_text();
 }
 
 Result<std::vector<PubsubNodeRow>, StorageError> SqlitePubSub::nodes(std::string_view service)
 {
     auto guard = nodes_.reset_on_exit();
     nodes_.bind(1, service);
-    std::vector<PubsubNodeRow> out;
-    for (;;) {
-        auto row = nodes_.step();
-        if (!row) {
-            return unexpected(std::move(row).error());
-        }
-        if (!*row) {
-            return out;
-        }
-        out.push_back({std::string(nodes_.column_text(0)), std::string(nodes_.column_text(1))});
-    }
+    return nodes_.rows<PubsubNodeRow>([](Statement& row) -> PubsubNodeRow {
+        return {std::string(row.column_text(0)), std::string(row.column_text(1))};
+    });
 }
 
 Result<void, StorageError> SqlitePubSub::create_node(std::string_view service,
@@ -188,17 +173,7 @@ Result<std::vector<PubsubItem>, StorageError> SqlitePubSub::items(std::string_vi
     if (max != 0) {
         stmt.bind(3, static_cast<std::int64_t>(max));
     }
-    std::vector<PubsubItem> out;
-    for (;;) {
-        auto row = stmt.step();
-        if (!row) {
-            return unexpected(std::move(row).error());
-        }
-        if (!*row) {
-            return out;
-        }
-        out.push_back(read_item(stmt));
-    }
+    return stmt.rows<PubsubItem>([](Statement& row) { return read_item(row); });
 }
 
 Result<std::optional<PubsubItem>, StorageError> SqlitePubSub::item(std::string_view service,
@@ -281,17 +256,9 @@ Result<std::vector<PubsubJidValue>, StorageError> SqlitePubSub::pairs(Statement&
 {
     auto guard = stmt.reset_on_exit();
     stmt.bind(1, service).bind(2, node);
-    std::vector<PubsubJidValue> out;
-    for (;;) {
-        auto row = stmt.step();
-        if (!row) {
-            return unexpected(std::move(row).error());
-        }
-        if (!*row) {
-            return out;
-        }
-        out.push_back({std::string(stmt.column_text(0)), std::string(stmt.column_text(1))});
-    }
+    return stmt.rows<PubsubJidValue>([](Statement& row) -> PubsubJidValue {
+        return {std::string(row.column_text(0)), std::string(row.column_text(1))};
+    });
 }
 
 namespace {
@@ -370,14 +337,7 @@ Result<std::optional<std::string>, StorageError> SqlitePrivateXml::get(std::stri
 {
     auto guard = select_.reset_on_exit();
     select_.bind(1, owner).bind(2, ns);
-    auto row = select_.step();
-    if (!row) {
-        return unexpected(std::move(row).error());
-    }
-    if (!*row) {
-        return std::optional<std::string>();
-    }
-    return std::optional<std::string>(select_.column_text(0));
+    return select_.first_text();
 }
 
 Result<void, StorageError> SqlitePrivateXml::put(std::string_view owner, std::string_view ns,

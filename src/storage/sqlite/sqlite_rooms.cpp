@@ -51,19 +51,11 @@ SqliteRooms::SqliteRooms(Database& db)
 
 Result<std::vector<StoredRoom>, StorageError> SqliteRooms::read_rooms(Statement& stmt)
 {
-    std::vector<StoredRoom> out;
-    for (;;) {
-        auto row = stmt.step();
-        if (!row) {
-            return unexpected(std::move(row).error());
-        }
-        if (!*row) {
-            return out;
-        }
-        out.push_back({std::string(stmt.column_text(0)), std::string(stmt.column_text(1)),
-                       std::string(stmt.column_text(2)), std::string(stmt.column_text(3)),
-                       std::string(stmt.column_text(4))});
-    }
+    return stmt.rows<StoredRoom>([](Statement& row) -> StoredRoom {
+        return {std::string(row.column_text(0)), std::string(row.column_text(1)),
+                std::string(row.column_text(2)), std::string(row.column_text(3)),
+                std::string(row.column_text(4))};
+    });
 }
 
 Result<std::optional<StoredRoom>, StorageError> SqliteRooms::room(std::string_view jid)
@@ -120,19 +112,10 @@ Result<std::vector<RoomAffiliation>, StorageError> SqliteRooms::affiliations(std
 {
     auto guard = select_affs_.reset_on_exit();
     select_affs_.bind(1, room);
-    std::vector<RoomAffiliation> out;
-    for (;;) {
-        auto row = select_affs_.step();
-        if (!row) {
-            return unexpected(std::move(row).error());
-        }
-        if (!*row) {
-            return out;
-        }
-        out.push_back(
-            {std::string(select_affs_.column_text(0)), std::string(select_affs_.column_text(1)),
-             std::string(select_affs_.column_text(2)), std::string(select_affs_.column_text(3))});
-    }
+    return select_affs_.rows<RoomAffiliation>([](Statement& row) -> RoomAffiliation {
+        return {std::string(row.column_text(0)), std::string(row.column_text(1)),
+                std::string(row.column_text(2)), std::string(row.column_text(3))};
+    });
 }
 
 Result<void, StorageError> SqliteRooms::set_affiliation(std::string_view room,

@@ -22,14 +22,7 @@ Result<std::optional<std::string>, StorageError> SqliteVcards::get(std::string_v
 {
     auto guard = select_.reset_on_exit();
     select_.bind(1, owner);
-    auto row = select_.step();
-    if (!row) {
-        return unexpected(std::move(row).error());
-    }
-    if (!*row) {
-        return std::optional<std::string>();
-    }
-    return std::optional<std::string>(select_.column_text(0));
+    return select_.first_text();
 }
 
 Result<void, StorageError> SqliteVcards::put(std::string_view owner, std::string_view vcard)

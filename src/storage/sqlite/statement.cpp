@@ -10,6 +10,18 @@
 
 namespace chorus::storage::sqlite {
 
+Result<std::optional<std::string>, StorageError> Statement::first_text()
+{
+    auto row = step();
+    if (!row) {
+        return unexpected(std::move(row).error());
+    }
+    if (!*row) {
+        return std::optional<std::string>();
+    }
+    return std::optional<std::string>(column_text(0));
+}
+
 StorageError sqlite_error(sqlite3* db, int rc, std::string_view context)
 {
     StorageError error;

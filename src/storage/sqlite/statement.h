@@ -2,7 +2,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "base/result.h"
 #include "storage/storage_error.h"
@@ -67,6 +71,25 @@ public:
     std::int64_t column_int64(int column) const;
     std::string_view column_blob(int column) const;
     bool column_is_null(int column) const;
+
+    /// Steps to the end, making one T of each row with read(*this).
+    template <typename T, typename Read>
+    Result<std::vector<T>, StorageError> rows(Read&& read)
+    {
+        std::vector<T> out;
+        for (;;) {
+            auto row = step();
+            if (!row) {
+                return unexpected(std::move(row).error());
+            }
+            if (!*row) {
+                return out;
+            }
+            out.push_back(read(*this));
+        }
+    }
+    /// Column 0 of the first row as text; none when there is no row.
+    Result<std::optional<std::string>, StorageError> first_text();
 
     bool valid() const noexcept { return stmt_ != nullptr; }
     sqlite3_stmt* handle() const noexcept { return stmt_; }
