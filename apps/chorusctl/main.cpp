@@ -64,6 +64,11 @@ int main(int argc, char** argv)
     std::string metrics_url;
     auto* stats = app.add_subcommand("stats", "print the running server's counters (/metrics)");
     stats->add_option("--url", metrics_url, "default: http://<http.bind>:<http.port>/metrics");
+    std::string s2s_url;
+    bool s2s_json = false;
+    auto* s2s = app.add_subcommand("s2s", "list the running server's federation links");
+    s2s->add_option("--url", s2s_url, "default: http://<http.bind>:<http.port>/admin/s2s");
+    s2s->add_flag("--json", s2s_json, "print the JSON as served");
 
     try {
         app.parse(argc, argv);
@@ -78,6 +83,9 @@ int main(int argc, char** argv)
     }
     if (stats->parsed()) {  // asks the running server; opens no storage
         return ctl::stats(*config, metrics_url);
+    }
+    if (s2s->parsed()) {
+        return ctl::s2s(*config, s2s_url, s2s_json);
     }
     auto opened = storage::open_storage(*config);
     if (!opened) {

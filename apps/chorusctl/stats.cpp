@@ -1,4 +1,4 @@
-// chorusctl stats: GET /metrics (Beast, blocking) and print it grouped by family.
+// chorusctl stats and s2s: GET /metrics or /admin/s2s (Beast, blocking) and print it.
 #include "stats.h"
 
 #include <fmt/format.h>
@@ -54,13 +54,11 @@ std::string format_stats(const std::string& exposition)
     return out;
 }
 
-int stats(const Config& config, std::string url)
+std::optional<std::string> http_get(const std::string& url, std::string_view what)
 {
-    if (url.empty()) {
-        url = fmt::format("http://{}:{}/metrics", config.http.bind, config.http.port);
-    }
     if (!url.starts_with("http://")) {
-        return fail("stats: only http:// URLs (the listener's loopback port) are read");
+        fail(fmt::format("{}: only http:// URLs (the listener's loopback port) are read", what));
+        return std::nullopt;
     }
     auto rest = url.substr(7);
     const auto slash = rest.find('/');
@@ -82,12 +80,39 @@ int stats(const Config& config, std::string url)
         http::response<http::string_body> res;
         http::read(stream, buffer, res);
         if (res.result() != http::status::ok) {
-            return fail(fmt::format("stats: {} answered {}", url, res.result_int()));
+            fail(fmt::format("{}: {} answered {}", what, url, res.result_int()));
+            return std::nullopt;
         }
-        std::cout << format_stats(res.body());
+        return std::move(res.body());
     } catch (const std::exception& e) {
-        return fail(fmt::format("stats: cannot read {}: {}", url, e.what()));
+        fail(fmt::format("{}: cannot read {}: {}", what, url, e.what()));
+        return std::nullopt;
     }
+}
+
+int stats(const Config& config, std::string url)
+{
+    if (url.empty()) {
+        url = fmt::format("http://{}:{}/metrics", config.http.bind, config.http.port);
+    }
+    const auto body = http_get(url, "stats");
+    if (!body) {
+        return exit_failure;
+    }
+    std::cout << format_stats(*body);
+    return exit_ok;
+}
+
+int s2s(const Config& config, std::string url, bool json)
+{
+    if (url.empty()) {
+        url = fmt::format("http://{}:{}/admin/s2s", config.http.bind, config.http.port);
+    }
+    const auto body = http_get(json ? url : url + "?format=text", "s2s");
+    if (!body) {
+        return exit_failure;
+    }
+    std::cout << *body;
     return exit_ok;
 }
 

@@ -106,6 +106,8 @@ const Option s2s_options[] = {
     {"max_queue", [](Config& c) -> Target { return &c.s2s_max_queue; }},
     {"idle_timeout", [](Config& c) -> Target { return &c.s2s_idle_timeout_s; }},
     {"max_incoming", [](Config& c) -> Target { return &c.s2s_max_incoming; }},
+    {"max_incoming_per_ip", [](Config& c) -> Target { return &c.s2s_max_incoming_per_ip; }},
+    {"ca_file", [](Config& c) -> Target { return &c.s2s_ca_file; }},
 };
 // Issue 16: the web face.
 const Option http_options[] = {
@@ -527,6 +529,7 @@ Result<void, std::string> validate_config(const Config& c)
         between("s2s.max_queue", c.s2s_max_queue, std::size_t{1}, std::size_t{100000}),
         between("s2s.idle_timeout", c.s2s_idle_timeout_s, 10, 86400),
         at_least("s2s.max_incoming", c.s2s_max_incoming, 1),
+        at_least("s2s.max_incoming_per_ip", c.s2s_max_incoming_per_ip, 1),
         validate_web(c),  // issue 16
         at_least("pubsub.max_items", c.pubsub_max_items, std::size_t{1}),
         at_least("pubsub.max_nodes", c.pubsub_max_nodes, std::size_t{1}),

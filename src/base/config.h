@@ -136,8 +136,8 @@ struct Config {
     // Modules not to load, by name (Prosody's modules_disabled): e.g. ["imng"] for a server
     // without XEP-0409, to test clients' fallback. One another module needs stops startup.
     std::vector<std::string> modules_disabled;
-    // Federation (RFC 6120 §13, [s2s]): server-to-server links, authenticated by Server
-    // Dialback (XEP-0220) over STARTTLS.
+    // Federation (RFC 6120 §13, [s2s]): server-to-server links, authenticated by SASL
+    // EXTERNAL with a valid certificate (XEP-0178), else Server Dialback (XEP-0220).
     bool s2s_enabled = true;
     std::string s2s_bind_address = "0.0.0.0";
     int s2s_port = 5269;
@@ -153,6 +153,9 @@ struct Config {
     std::size_t s2s_max_queue = 1000;  // stanzas waiting per link while it comes up
     int s2s_idle_timeout_s = 600;      // an outgoing link silent this long is closed
     int s2s_max_incoming = 500;        // inbound s2s connections
+    int s2s_max_incoming_per_ip = 20;  // inbound s2s connections from one address
+    // PEM file of extra trusted roots for peers' certificates (besides the system's).
+    std::string s2s_ca_file;
     // Issue 16: the web face.
     HttpConfig http;
     UploadConfig upload;

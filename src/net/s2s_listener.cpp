@@ -47,6 +47,14 @@ Result<S2sTls, std::string> make_s2s_tls(const Config& config)
             return unexpected(fmt::format("s2s TLS with {}: {}", cert, ec.message()));
         }
         ctx->set_default_verify_paths(ec);  // the system's roots; none is not an error
+        if (!config.s2s_ca_file.empty()) {
+            ec.clear();
+            ctx->load_verify_file(config.s2s_ca_file, ec);
+            if (ec) {
+                return unexpected(
+                    fmt::format("s2s.ca_file {}: {}", config.s2s_ca_file, ec.message()));
+            }
+        }
     }
     // The initiator completes handshakes with any certificate and checks it afterwards, so
     // a policy can allow dialback over TLS with a self-signed one (RFC 6120 §13.7.2.1).

@@ -312,7 +312,7 @@ void Router::on_settled(router::PendingMessage& p, bool committed)
         return;
     }
     if (p.remote) {
-        return route_remote(msg, *to, nullptr);
+        return route_remote(msg, *to, nullptr, true);
     }
     // Nobody could take it when it was routed; a session may have come since (its offline
     // queue already read), so the inbound rules are asked again. It carries its stanza-id.

@@ -52,8 +52,7 @@ public:
     router::CommitGate& gate() noexcept { return gate_; }
 
 private:
-    std::int64_t message_from_session(router::Session& sender, xml::Element message,
-                                      const Jid& to);
+    std::int64_t message_from_session(router::Session& sender, xml::Element message, const Jid& to);
     void presence_from_session(router::Session& sender, xml::Element presence, const Jid* to);
     void iq_from_session(router::Session& sender, xml::Element iq, const Jid* to);
     /// ROUTING.md "Inbound" for account `to`; bytes is msg already serialized (or empty);
@@ -74,7 +73,9 @@ private:
     void deliver_iq(const Jid& to, xml::Element iq, router::Session* sender);
     /// The one place where stanzas for a domain this server does not serve go; the s2s
     /// round replaces its body. sender: the local session to answer directly, if any.
-    void route_remote(const xml::Element& stanza, const Jid& to, router::Session* sender);
+    /// released: it comes out of the CommitGate (else it may have to queue there).
+    void route_remote(const xml::Element& stanza, const Jid& to, router::Session* sender,
+                      bool released = false);
     bool account_exists(const Jid& bare);
     /// Fanned out but not archived (a transient message, ROUTING.md).
     bool skips_archive(const MessageFacts& facts) const;

@@ -8,13 +8,20 @@
 
 namespace chorus {
 
-void Router::route_remote(const xml::Element& stanza, const Jid& to, router::Session* sender)
+void Router::route_remote(const xml::Element& stanza, const Jid& to, router::Session* sender,
+                          bool released)
 {
     if (const auto* component = server_.components().find(to.domain())) {
         component->handle(stanza);
         return;
     }
     if (auto* remote = server_.remote()) {
+        if (!released && gate_.watched() > 0) {
+            // One FIFO with the messages waiting for their archive commit: an IQ or a
+            // presence never overtakes a message sent before it (RFC 6120 §10.1).
+            gate_.watch({.message = stanza, .remote = true});
+            return;
+        }
         remote->send(stanza, to);  // it bounces what it cannot deliver
         return;
     }

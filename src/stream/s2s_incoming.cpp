@@ -3,9 +3,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
+#include "base/encoding.h"
 #include "jid/jid.h"
 #include "router/router.h"
 #include "server/server.h"
@@ -55,7 +58,22 @@ S2sIncoming::S2sIncoming(Server& server, S2sManager& manager, tcp::socket socket
 void S2sIncoming::start()
 {
     arm_deadline(std::chrono::seconds(server_.config().negotiation_timeout_s));
-    asio::co_spawn(server_.io(), read_loop(), asio::detached);
+    asio::co_spawn(server_.io(), run(), asio::detached);
+}
+
+asio::awaitable<void> S2sIncoming::run()
+{
+    auto self = shared_from_this();
+    // XEP-0368 on the same port: a TLS ClientHello (record type 22) instead of a header.
+    auto [ec] = co_await lowest_layer().async_wait(tcp::socket::wait_read,
+                                                   asio::as_tuple(asio::use_awaitable));
+    unsigned char first = 0;
+    if (!ec && !closed() &&
+        lowest_layer().receive(asio::buffer(&first, 1), tcp::socket::message_peek, ec) == 1 &&
+        first == 0x16) {
+        begin_tls(true);
+    }
+    co_await read_loop();
 }
 
 void S2sIncoming::on_deadline()
@@ -79,6 +97,7 @@ void S2sIncoming::on_stream_open(const xml::Element& header)
         return fail({StreamCondition::host_unknown, "This server does not host that domain"});
     }
     peer_domain_ = header.attr("from");
+    local_ = to;
     if (version_1_) {
         send_features();
     }
@@ -91,6 +110,11 @@ void S2sIncoming::send_features()
     if (!encrypted()) {
         features += "<starttls xmlns='";
         features.append(ns::tls).append(tls_required ? "'><required/></starttls>" : "'/>");
+    }
+    if (external_possible()) {
+        features.append("<mechanisms xmlns='")
+            .append(ns::sasl)
+            .append("'><mechanism>EXTERNAL</mechanism></mechanisms>");
     }
     if (encrypted() || !tls_required) {
         features.append("<dialback xmlns='")
@@ -114,6 +138,9 @@ void S2sIncoming::on_stanza(xml::Element stanza)
         // Prosody's s2s_require_encryption: nothing but STARTTLS before TLS
         return fail({StreamCondition::policy_violation, "STARTTLS is required first"});
     }
+    if (stanza.is("auth", ns::sasl)) {
+        return handle_auth(stanza);
+    }
     if (stanza.is("result", ns::dialback)) {
         return handle_result(stanza);
     }
@@ -125,6 +152,47 @@ void S2sIncoming::on_stanza(xml::Element stanza)
         return handle_stanza(std::move(stanza));
     }
     fail({StreamCondition::unsupported_stanza_type, {}});
+}
+
+bool S2sIncoming::external_possible() const
+{
+    // XEP-0178: the certificate chains to a root we trust and names the header's 'from'.
+    return encrypted() && is_domain(peer_domain_) && !local_.empty() &&
+           !pairs_.contains({peer_domain_, local_}) && peer_certificate_valid_for(peer_domain_);
+}
+
+void S2sIncoming::handle_auth(const xml::Element& auth)
+{
+    auto failure = [this](std::string_view condition) {
+        send_raw("<failure xmlns='" + std::string(ns::sasl) + "'><" + std::string(condition) +
+                 "/></failure>");
+    };
+    if (auth.attr("mechanism") != "EXTERNAL") {
+        return failure("invalid-mechanism");
+    }
+    if (!external_possible()) {
+        return failure("not-authorized");
+    }
+    const auto text = auth.text();
+    std::string authzid;
+    if (!text.empty() && text != "=") {
+        auto decoded = base64_decode(text);
+        if (!decoded) {
+            return failure("incorrect-encoding");
+        }
+        authzid = std::move(*decoded);
+    }
+    if (!authzid.empty() && authzid != peer_domain_) {  // RFC 6120 §6.4.6: only its own
+        return failure("invalid-authzid");
+    }
+    pairs_.emplace(peer_domain_, local_);
+    methods_[{peer_domain_, local_}] = "SASL EXTERNAL";
+    allow_full_stanzas();
+    disarm_deadline();
+    spdlog::info("s2s {}: {} authenticated by SASL EXTERNAL for {}", address(), peer_domain_,
+                 local_);
+    send_raw("<success xmlns='" + std::string(ns::sasl) + "'/>");
+    restart_stream();  // RFC 6120 §6.4.6: the initiator opens a new stream
 }
 
 void S2sIncoming::handle_result(const xml::Element& result)
@@ -157,6 +225,8 @@ void S2sIncoming::handle_result(const xml::Element& result)
                         switch (outcome) {
                             case VerifyOutcome::valid:
                                 self.pairs_.emplace(request.attr("from"), request.attr("to"));
+                                self.methods_[{std::string(request.attr("from")),
+                                               std::string(request.attr("to"))}] = "dialback";
                                 self.allow_full_stanzas();
                                 self.disarm_deadline();
                                 spdlog::info("s2s {}: {} authenticated by dialback for {}",

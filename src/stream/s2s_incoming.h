@@ -3,6 +3,8 @@
 // us (the authoritative server) to answer, then stanzas from the pairs it proved.
 #pragma once
 
+#include <map>
+
 #include "stream/s2s_rules.h"
 #include "stream/s2s_stream.h"
 
@@ -13,8 +15,15 @@ public:
     S2sIncoming(Server& server, S2sManager& manager, tcp::socket socket);
     void start();
     const AuthenticatedPairs& pairs() const noexcept { return pairs_; }
+    /// How a (remote, local) pair was authenticated: "SASL EXTERNAL" or "dialback".
+    std::string method_of(const std::pair<std::string, std::string>& pair) const
+    {
+        auto it = methods_.find(pair);
+        return it == methods_.end() ? std::string() : it->second;
+    }
 
 private:
+    boost::asio::awaitable<void> run();
     void on_stream_open(const xml::Element& header) override;
     void on_stanza(xml::Element stanza) override;
     void on_stream_close() override;
@@ -23,11 +32,15 @@ private:
     void on_deadline() override;
 
     void send_features();
+    bool external_possible() const;
+    void handle_auth(const xml::Element& auth);
     void handle_result(const xml::Element& result);
     void handle_verify(const xml::Element& verify);
     void handle_stanza(xml::Element stanza);
 
     AuthenticatedPairs pairs_;
+    std::map<std::pair<std::string, std::string>, std::string> methods_;
+    std::string local_;  // the header's 'to'
     bool version_1_ = false;
 };
 

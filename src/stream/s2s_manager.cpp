@@ -3,14 +3,23 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include "base/encoding.h"
 #include "router/delivery_rules.h"
 #include "router/router.h"
 #include "server/server.h"
+#include "stream/s2s_admin.h"
 
 namespace chorus::stream {
 
 namespace asio = boost::asio;
+
+namespace {
+constexpr std::string_view admin_path = "/admin/s2s";
+}  // namespace
 
 S2sManager::S2sManager(Server& server, asio::ssl::context& server_tls,
                        asio::ssl::context& client_tls)
@@ -18,6 +27,7 @@ S2sManager::S2sManager(Server& server, asio::ssl::context& server_tls,
       server_tls_(server_tls),
       client_tls_(client_tls),
       secret_(server.config().s2s_dialback_secret),
+      resolver_(server.io()),
       sweeper_(server.io())
 {
     if (secret_.empty()) {
@@ -29,10 +39,17 @@ S2sManager::S2sManager(Server& server, asio::ssl::context& server_tls,
             routes_[route->domain] = *route;
         }
     }
+    server.http_routes().add(std::string(admin_path),
+                             {.before_body = {}, .handle = [this](HttpRequest& r) {
+                                  return s2s_admin_response(r, links());
+                              }});
     sweep();
 }
 
-S2sManager::~S2sManager() = default;
+S2sManager::~S2sManager()
+{
+    server_.http_routes().remove(admin_path);
+}
 
 bool S2sManager::hosts(std::string_view domain) const
 {
@@ -45,6 +62,34 @@ std::optional<S2sRoute> S2sManager::route_for(std::string_view domain) const
         return it->second;
     }
     return std::nullopt;
+}
+
+asio::awaitable<std::vector<net::S2sTarget>> S2sManager::targets_for(std::string domain)
+{
+    using Records = std::vector<net::SrvRecord>;
+    // Both lookups at once (XEP-0368 §3 orders their records together).
+    auto [xmpps, xmpp] =
+        co_await asio::async_initiate<decltype(asio::use_awaitable), void(Records, Records)>(
+            [this, &domain](auto handler) {
+                struct Both {
+                    decltype(handler) done;
+                    Records xmpps, xmpp;
+                    int left = 2;
+                };
+                auto both = std::make_shared<Both>(Both{std::move(handler), {}, {}, 2});
+                auto arrive = [both](Records* slot) {
+                    return [both, slot](Records records) {
+                        *slot = std::move(records);
+                        if (--both->left == 0) {
+                            std::move(both->done)(std::move(both->xmpps), std::move(both->xmpp));
+                        }
+                    };
+                };
+                resolver_.srv("_xmpps-server._tcp." + domain, arrive(&both->xmpps));
+                resolver_.srv("_xmpp-server._tcp." + domain, arrive(&both->xmpp));
+            },
+            asio::use_awaitable);
+    co_return net::s2s_targets(domain, std::move(xmpps), std::move(xmpp), net::system_random());
 }
 
 S2sManager::Link& S2sManager::link_for(const std::string& local, const std::string& remote)
@@ -72,7 +117,10 @@ void S2sManager::send(const xml::Element& stanza, const Jid& to)
     }
     auto& link = link_for(from->domain(), to.domain());
     if (link.stream->authenticated()) {
-        link.stream->send_stanza(stanza);
+        auto stream = link.stream;  // a stalling write closes it and drops the map entry
+        if (!stream->send(stanza)) {
+            bounce(stanza, StanzaError::remote_server_timeout(to.domain() + " stopped reading"));
+        }
         return;
     }
     if (link.queue.size() >= server_.config().s2s_max_queue) {
@@ -90,25 +138,33 @@ void S2sManager::link_ready(S2sOutgoing& stream)
     }
     auto queue = std::move(it->second.queue);
     it->second.queue.clear();
-    for (const auto& stanza : queue) {
-        stream.send_stanza(stanza);
+    auto keep_alive = stream.shared_from_this();
+    for (auto& stanza : queue) {
+        if (!stream.send(stanza)) {
+            bounce(stanza,
+                   StanzaError::remote_server_timeout(stream.remote() + " stopped reading"));
+        }
     }
 }
 
 void S2sManager::link_closed(S2sOutgoing& stream)
 {
+    // What the socket never took first (older), then what waited for the link to come up.
+    auto lost = stream.take_unwritten();
+    std::shared_ptr<S2sStream> keep_alive;  // the link's own frame may be running
     auto it = links_.find({stream.local(), stream.remote()});
-    if (it == links_.end() || it->second.stream.get() != &stream) {
-        return;
+    if (it != links_.end() && it->second.stream.get() == &stream) {
+        keep_alive = std::move(it->second.stream);
+        for (auto& stanza : it->second.queue) {
+            lost.push_back(std::move(stanza));
+        }
+        links_.erase(it);
     }
-    auto keep_alive = std::move(it->second.stream);  // the link's own frame may be running
-    auto queue = std::move(it->second.queue);
-    links_.erase(it);
-    if (!queue.empty()) {
+    if (!lost.empty()) {
         spdlog::info("s2s {} -> {}: bouncing {} stanza(s): {}", stream.local(), stream.remote(),
-                     queue.size(), stream.failure().text);
+                     lost.size(), stream.failure().text);
     }
-    for (const auto& stanza : queue) {
+    for (const auto& stanza : lost) {
         bounce(stanza, stream.failure());
     }
 }
@@ -134,6 +190,15 @@ void S2sManager::accept(asio::ip::tcp::socket socket)
         return;  // closing the socket is the refusal
     }
     auto stream = std::make_shared<S2sIncoming>(server_, *this, std::move(socket));
+    const auto same_ip = std::count_if(incoming_.begin(), incoming_.end(), [&](const auto& s) {
+        return s->peer_ip() == stream->peer_ip();
+    });
+    if (same_ip >= server_.config().s2s_max_incoming_per_ip) {
+        // One host cannot take every slot (ejabberd's max_s2s_connections_per_node).
+        spdlog::info("s2s: refusing a connection from {} (s2s.max_incoming_per_ip)",
+                     stream->peer_ip());
+        return;
+    }
     incoming_.push_back(stream);
     stream->start();
 }
@@ -210,14 +275,16 @@ std::vector<S2sLinkInfo> S2sManager::links() const
     std::vector<S2sLinkInfo> out;
     for (const auto& [pair, link] : links_) {
         out.push_back({"out", pair.first, pair.second, link.stream->address(),
-                       link.stream->authenticated(), link.queue.size()});
+                       link.stream->authenticated(), link.queue.size() + link.stream->in_flight(),
+                       std::string(link.stream->tls_mode()), link.stream->auth_method()});
     }
     for (const auto& s : incoming_) {
         for (const auto& [remote, local] : s->pairs()) {
-            out.push_back({"in", local, remote, s->address(), true, 0});
+            out.push_back({"in", local, remote, s->address(), true, 0, std::string(s->tls_mode()),
+                           s->method_of({remote, local})});
         }
         if (s->pairs().empty()) {
-            out.push_back({"in", {}, {}, s->address(), false, 0});
+            out.push_back({"in", {}, {}, s->address(), false, 0, std::string(s->tls_mode()), {}});
         }
     }
     return out;

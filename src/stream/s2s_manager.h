@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/config.h"
+#include "net/dns_resolver.h"
 #include "server/remote_routes.h"
 #include "stanza/stanza_error.h"
 #include "stream/s2s_incoming.h"
@@ -26,6 +27,8 @@ struct S2sLinkInfo {
     std::string local, remote, address;
     bool authenticated = false;
     std::size_t queued = 0;
+    std::string tls;   // "direct", "starttls" or "none"
+    std::string auth;  // "SASL EXTERNAL", "dialback" or empty
 };
 
 class S2sManager final : public RemoteRoutes {
@@ -56,6 +59,9 @@ public:
     bool hosts(std::string_view domain) const;
     const std::string& secret() const noexcept { return secret_; }
     std::optional<S2sRoute> route_for(std::string_view domain) const;
+    /// Where to connect for a domain without a static route: its SRV targets (direct TLS
+    /// and STARTTLS ones ordered together), else the domain on 5269; empty: no service.
+    boost::asio::awaitable<std::vector<net::S2sTarget>> targets_for(std::string domain);
     boost::asio::ssl::context& server_tls() noexcept { return server_tls_; }
     boost::asio::ssl::context& client_tls() noexcept { return client_tls_; }
 
@@ -75,6 +81,7 @@ private:
     boost::asio::ssl::context& client_tls_;
     std::string secret_;
     std::map<std::string, S2sRoute, std::less<>> routes_;
+    net::DnsResolver resolver_;
     std::map<Pair, Link> links_;
     std::vector<std::shared_ptr<S2sIncoming>> incoming_;
     boost::asio::steady_timer sweeper_;

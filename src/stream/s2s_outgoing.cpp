@@ -1,6 +1,6 @@
 // S2sOutgoing: the originating side of a server-to-server stream (RFC 6120 §4-5, §13.7;
-// XEP-0220 §2.1). SRV records (_xmpp-server._tcp) are not looked up yet: a static route or
-// the domain's A/AAAA records on port 5269 (RFC 6120 §3.2.2's fallback).
+// XEP-0220 §2.1): a static route, else the SRV targets of _xmpps-server._tcp (direct TLS,
+// XEP-0368) and _xmpp-server._tcp, else the domain's A/AAAA on 5269 (RFC 6120 §3.2).
 #include "stream/s2s_outgoing.h"
 
 #include <spdlog/spdlog.h>
@@ -11,6 +11,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "base/encoding.h"
 #include "server/server.h"
 #include "stanza/namespaces.h"
 #include "stream/s2s_dialback.h"
@@ -40,39 +41,54 @@ void S2sOutgoing::start()
 asio::awaitable<void> S2sOutgoing::run()
 {
     auto self = shared_from_this();
-    std::string host = remote_;
-    int port = 5269;  // RFC 6120 §3.2.2: the fallback without SRV records
+    std::vector<net::S2sTarget> targets;
     if (auto route = manager_.route_for(remote_)) {
-        host = route->host;
-        port = route->port;
+        targets.push_back({route->host, static_cast<std::uint16_t>(route->port), false});
+    } else {
+        targets = co_await manager_.targets_for(remote_);
+        if (closed()) {
+            co_return;
+        }
+        if (targets.empty()) {
+            give_up(StanzaError::remote_server_not_found(remote_ + " offers no XMPP service"));
+            co_return;
+        }
     }
-    tcp::resolver resolver(server_.io());
-    auto [rec, endpoints] =
-        co_await resolver.async_resolve(host, std::to_string(port), as_tuple(use_awaitable));
-    if (closed()) {
+    std::string why;
+    for (const auto& target : targets) {
+        const auto where = target.host + ":" + std::to_string(target.port);
+        tcp::resolver resolver(server_.io());
+        auto [rec, endpoints] = co_await resolver.async_resolve(
+            target.host, std::to_string(target.port), as_tuple(use_awaitable));
+        if (closed()) {
+            co_return;
+        }
+        if (rec) {
+            why = "cannot resolve " + target.host + ": " + rec.message();
+            continue;
+        }
+        auto [cec, endpoint] =
+            co_await asio::async_connect(lowest_layer(), endpoints, as_tuple(use_awaitable));
+        if (closed()) {
+            co_return;
+        }
+        if (cec) {
+            why = "cannot connect to " + where + ": " + cec.message();
+            continue;
+        }
+        note_peer_address();
+        spdlog::debug("s2s {} -> {}: connected to {}{}", local_, remote_, address(),
+                      target.direct_tls ? " (direct TLS)" : "");
+        if (target.direct_tls) {
+            begin_tls(true);  // XEP-0368: the handshake first, then the stream header
+        } else {
+            header_sent_ = true;
+            send_raw(header(local_, remote_, {}, true));
+        }
+        co_await read_loop();
         co_return;
     }
-    if (rec) {
-        give_up(StanzaError::remote_server_not_found("Cannot resolve " + remote_ + ": " +
-                                                     rec.message()));
-        co_return;
-    }
-    auto [cec, endpoint] =
-        co_await asio::async_connect(lowest_layer(), endpoints, as_tuple(use_awaitable));
-    if (closed()) {
-        co_return;
-    }
-    if (cec) {
-        give_up(StanzaError::remote_server_not_found("Cannot connect to " + remote_ + " (" + host +
-                                                     ":" + std::to_string(port) +
-                                                     "): " + cec.message()));
-        co_return;
-    }
-    note_peer_address();
-    spdlog::debug("s2s {} -> {}: connected to {}", local_, remote_, address());
-    header_sent_ = true;
-    send_raw(header(local_, remote_, {}, true));
-    co_await read_loop();
+    give_up(StanzaError::remote_server_not_found("Cannot reach " + remote_ + ": " + why));
 }
 
 void S2sOutgoing::on_stream_open(const xml::Element& header)
@@ -102,6 +118,18 @@ void S2sOutgoing::on_stanza(xml::Element stanza)
             return give_up(
                 StanzaError::remote_server_not_found("The peer does not offer STARTTLS"));
         }
+        if (sasl_succeeded_) {
+            return link_up("SASL EXTERNAL");  // the features of the restarted stream
+        }
+        if (encrypted() && !sasl_tried_ && offers_external(stanza)) {
+            // RFC 6120 §6.4, XEP-0178: the peer accepts our certificate for our domain.
+            sasl_tried_ = true;
+            xml::Element auth("auth", std::string(ns::sasl));
+            auth.set_attr("mechanism", "EXTERNAL");
+            auth.add_text(base64_encode(local_));
+            send_stanza(auth);
+            return;
+        }
         return start_dialback();
     }
     if (stanza.is("proceed", ns::tls)) {
@@ -110,14 +138,20 @@ void S2sOutgoing::on_stanza(xml::Element stanza)
     if (stanza.is("failure", ns::tls)) {
         return give_up(StanzaError::remote_server_not_found("The peer refused STARTTLS"));
     }
+    if (stanza.is("success", ns::sasl) && sasl_tried_ && !sasl_succeeded_) {
+        sasl_succeeded_ = true;
+        send_raw(header(local_, remote_, {}, true));  // RFC 6120 §6.4.6: a new stream
+        restart_stream();
+        return;
+    }
+    if (stanza.is("failure", ns::sasl) && sasl_tried_ && !sasl_succeeded_) {
+        spdlog::info("s2s {} -> {}: SASL EXTERNAL refused, trying dialback", local_, remote_);
+        return start_dialback();
+    }
     if (stanza.is("result", ns::dialback)) {
         const auto type = stanza.attr("type");
         if (type == "valid" && stanza.attr("from") == remote_ && stanza.attr("to") == local_) {
-            authenticated_ = true;
-            disarm_deadline();
-            allow_full_stanzas();
-            spdlog::info("s2s {} -> {}: link up ({})", local_, remote_, address());
-            manager_.link_ready(*this);
+            link_up("dialback");
         } else if (type == "invalid" || type == "error") {
             give_up(StanzaError::remote_server_not_found(remote_ + " refused our dialback key"));
         }
@@ -146,12 +180,41 @@ void S2sOutgoing::on_stanza(xml::Element stanza)
     fail({StreamCondition::unsupported_stanza_type, "Stanzas go over the peer's own stream"});
 }
 
+bool S2sOutgoing::offers_external(const xml::Element& features)
+{
+    const auto* mechanisms = features.child("mechanisms", ns::sasl);
+    if (!mechanisms) {
+        return false;
+    }
+    for (const auto& m : mechanisms->nodes()) {
+        if (m.is("mechanism", ns::sasl) && m.text() == "EXTERNAL") {
+            return true;
+        }
+    }
+    return false;
+}
+
+void S2sOutgoing::link_up(std::string_view method)
+{
+    if (authenticated_) {
+        return;
+    }
+    authenticated_ = true;
+    auth_method_ = method;
+    disarm_deadline();
+    allow_full_stanzas();
+    spdlog::info("s2s {} -> {}: link up ({}, TLS {}, {})", local_, remote_, address(), tls_mode(),
+                 method);
+    manager_.link_ready(*this);
+}
+
 void S2sOutgoing::on_tls_ready()
 {
     if (server_.config().s2s_require_valid_certs && !peer_certificate_valid_for(remote_)) {
         return give_up(StanzaError::remote_server_not_found(
             remote_ + " has no valid certificate (s2s.require_valid_certs)"));
     }
+    header_sent_ = true;
     send_raw(header(local_, remote_, {}, true));  // RFC 6120 §5.4.3.3: a new stream
 }
 
@@ -208,8 +271,40 @@ void S2sOutgoing::on_stream_close()
     close();
 }
 
+bool S2sOutgoing::send(const xml::Element& stanza)
+{
+    const auto end = send_stanza(stanza);
+    if (end == 0) {
+        return false;
+    }
+    in_flight_.emplace_back(end, stanza);
+    return true;
+}
+
+void S2sOutgoing::on_written()
+{
+    while (!in_flight_.empty() && in_flight_.front().first <= written()) {
+        in_flight_.pop_front();
+    }
+}
+
+std::deque<xml::Element> S2sOutgoing::take_unwritten()
+{
+    std::deque<xml::Element> out;
+    for (auto& [end, stanza] : in_flight_) {
+        out.push_back(std::move(stanza));
+    }
+    in_flight_.clear();
+    return out;
+}
+
 void S2sOutgoing::on_closed()
 {
+    if (authenticated_ && !in_flight_.empty()) {
+        failure_ = stalled()
+                       ? StanzaError::remote_server_timeout(remote_ + " stopped reading")
+                       : StanzaError::remote_server_not_found("The link to " + remote_ + " closed");
+    }
     auto verifies = std::move(verifies_);
     verifies_.clear();
     for (auto& v : verifies) {

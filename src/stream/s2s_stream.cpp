@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "net/cert_identity.h"
 #include "server/server.h"
 #include "stanza/namespaces.h"
 #include "stream/s2s_dialback.h"
@@ -70,7 +71,8 @@ void S2sStream::note_peer_address()
     boost::system::error_code ec;
     const auto peer = lowest_layer().remote_endpoint(ec);
     if (!ec) {
-        address_ = peer.address().to_string() + ":" + std::to_string(peer.port());
+        peer_ip_ = peer.address().to_string();
+        address_ = peer_ip_ + ":" + std::to_string(peer.port());
     }
 }
 
@@ -104,7 +106,7 @@ std::string S2sStream::header(std::string_view from, std::string_view to, std::s
     return out;
 }
 
-void S2sStream::send_stanza(const xml::Element& stanza)
+std::uint64_t S2sStream::send_stanza(const xml::Element& stanza)
 {
     // Routed stanzas are in jabber:client: written as the stream's default namespace, they
     // are read as jabber:server by the peer (RFC 6120 §4.8.3), with no xmlns to rewrite.
@@ -114,7 +116,11 @@ void S2sStream::send_stanza(const xml::Element& stanza)
     } else {
         xml::serialize(stanza, bytes, ns::client);
     }
+    if (closed_ || closing_) {
+        return 0;
+    }
     send_raw(std::move(bytes));
+    return closed_ ? 0 : queued_bytes_;
 }
 
 void S2sStream::send_raw(std::string bytes)
@@ -123,9 +129,12 @@ void S2sStream::send_raw(std::string bytes)
         return;
     }
     out_ += bytes;
+    queued_bytes_ += bytes.size();
     if (out_.size() > server_.config().limits.write_high_watermark * 4) {
-        // A peer that reads nothing cannot hold our memory (STYLE.md watermarks).
+        // A peer that reads nothing cannot hold our memory (STYLE.md watermarks); what it
+        // did not take is bounced by the link's owner.
         spdlog::info("s2s {}: peer not reading, link cut", address_);
+        stalled_ = true;
         out_.clear();
         shut();
         return;
@@ -154,7 +163,9 @@ asio::awaitable<void> S2sStream::write_loop()
             shut();
             break;
         }
+        written_bytes_ += batch.size();
         last_activity_ = Clock::now();
+        on_written();
     }
     writing_ = false;
     if (closing_ && !closed_) {
@@ -210,9 +221,16 @@ void S2sStream::shut()
     }
 }
 
-void S2sStream::begin_tls()
+void S2sStream::begin_tls(bool direct)
 {
     tls_pending_ = true;
+    direct_tls_ = direct;
+    parser_.pause();
+}
+
+void S2sStream::restart_stream()
+{
+    restart_ = true;
     parser_.pause();
 }
 
@@ -251,6 +269,10 @@ asio::awaitable<bool> S2sStream::handshake()
     SSL* ssl = tls_->native_handle();
     if (initiating_) {
         SSL_set_tlsext_host_name(ssl, peer_domain_.c_str());  // RFC 6120 §13.7.2.1
+        if (direct_tls_) {
+            static constexpr unsigned char alpn[] = "\x0bxmpp-server";  // XEP-0368 §3
+            SSL_set_alpn_protos(ssl, alpn, sizeof alpn - 1);
+        }
     } else {
         SSL_set_verify(ssl, SSL_VERIFY_PEER, accept_any_certificate);
     }
@@ -272,7 +294,7 @@ bool S2sStream::peer_certificate_valid_for(const std::string& domain) const
     SSL* ssl = tls_->native_handle();
     X509* cert = SSL_get0_peer_certificate(ssl);
     return cert != nullptr && SSL_get_verify_result(ssl) == X509_V_OK &&
-           X509_check_host(cert, domain.data(), domain.size(), 0, nullptr) == 1;
+           net::certificate_names_domain(cert, domain);
 }
 
 asio::awaitable<void> S2sStream::read_loop()
@@ -313,6 +335,10 @@ asio::awaitable<void> S2sStream::read_loop()
             if (parser_.error() != xml::ParseError::none) {
                 fail({condition_of(parser_.error()), parser_.error_text()});
                 break;
+            }
+            if (restart_) {  // after SASL success the rest is the next stream
+                restart_ = false;
+                parser_.reset();
             }
         }
     }

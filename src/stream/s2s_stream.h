@@ -12,6 +12,7 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -36,8 +37,9 @@ public:
     S2sStream(const S2sStream&) = delete;
     S2sStream& operator=(const S2sStream&) = delete;
 
-    /// Queues a stanza, serialized in the stream's namespace (jabber:server).
-    void send_stanza(const xml::Element& stanza);
+    /// Queues a stanza, serialized in the stream's namespace (jabber:server). Returns the
+    /// stream offset its last byte will have (compare with written()), 0 when dropped.
+    std::uint64_t send_stanza(const xml::Element& stanza);
     /// Queues bytes as they are.
     void send_raw(std::string bytes);
     /// Sends <stream:error/> (after a header of ours if none was sent) and closes.
@@ -48,24 +50,40 @@ public:
     /// close() or fail() was called: nothing more is written.
     bool closing() const noexcept { return closing_ || closed_; }
     bool encrypted() const noexcept { return tls_ != nullptr; }
+    /// Bytes the socket accepted so far.
+    std::uint64_t written() const noexcept { return written_bytes_; }
+    /// The peer read too slowly: the link was cut with bytes still queued.
+    bool stalled() const noexcept { return stalled_; }
+    /// "direct" (XEP-0368), "starttls" or "none", for listings.
+    std::string_view tls_mode() const noexcept
+    {
+        return !tls_ ? "none" : direct_tls_ ? "direct" : "starttls";
+    }
     Clock::time_point last_activity() const noexcept { return last_activity_; }
     const std::string& stream_id() const noexcept { return stream_id_; }
     const std::string& address() const noexcept { return address_; }
+    const std::string& peer_ip() const noexcept { return peer_ip_; }
 
 protected:
     /// Reads and parses until the stream ends, running TLS handshakes asked by begin_tls().
     boost::asio::awaitable<void> read_loop();
-    /// From a handler: the next bytes are a TLS handshake (after our queued writes).
-    void begin_tls();
+    /// From a handler: the next bytes are a TLS handshake (after our queued writes);
+    /// direct: XEP-0368, before any stream header.
+    void begin_tls(bool direct = false);
     /// The handshake is done: the initiator sends a new header, the receiver waits for one.
     virtual void on_tls_ready() = 0;
     /// Runs once when the connection is gone.
     virtual void on_closed() = 0;
+    /// The socket accepted more bytes (written() grew).
+    virtual void on_written() {}
     /// The stream header this side sends.
     std::string header(std::string_view from, std::string_view to, std::string_view id,
                        bool version) const;
-    /// The peer's certificate chains to a trusted root and names domain (RFC 6125).
+    /// The peer's certificate chains to a trusted root and names domain (RFC 6125,
+    /// XEP-0178: DNS-ID, SRV-ID or XmppAddr).
     bool peer_certificate_valid_for(const std::string& domain) const;
+    /// From a handler: what follows is a new stream (RFC 6120 §6.4.6, after SASL).
+    void restart_stream();
     /// Stanzas may now be as large as on an authenticated c2s stream.
     void allow_full_stanzas();
     /// Closes the connection if fn has not cancelled the timer by then.
@@ -93,11 +111,16 @@ private:
     std::unique_ptr<boost::asio::ssl::stream<tcp::socket>> tls_;
     bool initiating_;
     std::string address_;
+    std::string peer_ip_;
     std::string out_;
     bool writing_ = false;
     bool closing_ = false;  // closed once the queue is written
     bool closed_ = false;
     bool tls_pending_ = false;
+    bool direct_tls_ = false;
+    bool restart_ = false;
+    bool stalled_ = false;
+    std::uint64_t queued_bytes_ = 0, written_bytes_ = 0;
     bool closed_reported_ = false;
     boost::asio::steady_timer deadline_;
     Clock::time_point last_activity_ = Clock::now();

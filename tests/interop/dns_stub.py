@@ -7,6 +7,9 @@ machine's own resolver:
     stub = dns_stub.DnsStub({"chorus.test": 5270})   # _xmpp-server._tcp SRV -> 127.0.0.1:5270
     stub.start(); ...; stub.stop()
 
+A domain may instead map to {"xmpp": port, "xmpps": port} (either key optional): SRV
+records for _xmpp-server._tcp and _xmpps-server._tcp (XEP-0368 direct TLS).
+
 Every other name gets NXDOMAIN at once, so a resolver never waits for a timeout.
 """
 import os
@@ -17,7 +20,7 @@ import sys
 import tempfile
 import threading
 
-SRV_PREFIX = "_xmpp-server._tcp."
+SRV_PREFIXES = {"_xmpp-server._tcp.": "xmpp", "_xmpps-server._tcp.": "xmpps"}
 TYPE_A, TYPE_SRV = 1, 33
 
 
@@ -42,8 +45,10 @@ def _encode(name):
 
 class DnsStub:
     def __init__(self, servers, address="127.0.0.1"):
-        self.servers = {d.lower(): port for d, port in servers.items()}  # domain -> s2s port
+        self.servers = {d.lower(): p if isinstance(p, dict) else {"xmpp": p}
+                        for d, p in servers.items()}  # domain -> {"xmpp"/"xmpps": port}
         self.address = address
+        self.unavailable = set()  # domains whose SRV records say "no service" (target ".")
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind((address, 53))
         self.sock.settimeout(0.2)
@@ -79,11 +84,16 @@ class DnsStub:
         qtype, _qclass = struct.unpack(">HH", query[end:end + 4])
         question = query[12:end + 4]
         answers = []
-        known = name in self.servers or (name.startswith(SRV_PREFIX)
-                                         and name[len(SRV_PREFIX):] in self.servers)
-        if qtype == TYPE_SRV and name.startswith(SRV_PREFIX) and known:
-            domain = name[len(SRV_PREFIX):]
-            rdata = struct.pack(">HHH", 0, 0, self.servers[domain]) + _encode(domain)
+        srv = next(((kind, name[len(prefix):]) for prefix, kind in SRV_PREFIXES.items()
+                    if name.startswith(prefix)), None)
+        known = name in self.servers or (srv is not None and srv[1] in self.servers)
+        if qtype == TYPE_SRV and srv and srv[1] in self.unavailable:
+            known = True
+            rdata = struct.pack(">HHH", 0, 0, 0) + b"\0"
+            answers.append(struct.pack(">HHHIH", 0xC00C, TYPE_SRV, 1, 60, len(rdata)) + rdata)
+        elif qtype == TYPE_SRV and srv and known and srv[0] in self.servers[srv[1]]:
+            kind, domain = srv
+            rdata = struct.pack(">HHH", 0, 0, self.servers[domain][kind]) + _encode(domain)
             answers.append(struct.pack(">HHHIH", 0xC00C, TYPE_SRV, 1, 60, len(rdata)) + rdata)
         elif qtype == TYPE_A and name in self.servers:
             rdata = socket.inet_aton(self.address)

@@ -61,7 +61,7 @@ direct_tls_port = 0
 require_tls = false
 allow_plaintext_on_loopback = true
 
-# Not the machine's 5269 and 5280, which something else may hold.
+# Not the machine's 5269/5280: another chorusd (a parallel test or bench) may hold them.
 [s2s]
 enabled = false
 

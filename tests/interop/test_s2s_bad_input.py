@@ -8,7 +8,8 @@ stanza is routed; a 'from' outside the authenticated domain gets <invalid-from/>
 oversized stanza gets <policy-violation/>; an unknown 'to' in the header gets
 <host-unknown/>; a server that requires TLS refuses dialback before STARTTLS; a server
 with the default policy (s2s.require_valid_certs) refuses a peer with a self-signed
-certificate, and its user's message comes back as an error.
+certificate, and its user's message comes back as an error; past
+s2s.max_incoming_per_ip streams from one address, a new connection is closed at once.
 """
 import asyncio
 import hashlib
@@ -77,6 +78,7 @@ async def main():
     a = harness.Server(users={"alice": "pw"}, domain="a.localhost",
                        config={"s2s.port": a_port, "s2s.require_valid_certs": False,
                                "s2s.require_tls": False, "limits.max_stanza_bytes": 10000,
+                               "s2s.max_incoming_per_ip": 4,
                                "s2s.routes": [f"b.localhost=127.0.0.1:{b_port}"]})
     b = harness.Server(domain="b.localhost",
                        config={"s2s.port": b_port, "s2s.require_valid_certs": False,
@@ -125,6 +127,22 @@ async def main():
         err = await carol.wait_for(lambda x: x.get("type") == "error", timeout=10)
         assert harness.stanza_error(err) == "remote-server-not-found", harness.ET.tostring(err)
         assert "certificate" in c.log_text()
+
+        # s2s.max_incoming_per_ip (4): b.localhost's link and these raw streams share
+        # 127.0.0.1, so a connection within the next few is refused (closed at once).
+        held, refused = [], False
+        for _ in range(6):
+            try:
+                r = RawS2s(a_port)
+                r.read_until(r"<stream:stream", timeout=3)
+                held.append(r)
+            except (AssertionError, OSError):
+                refused = True
+                break
+        for r in held:
+            r.close()
+        assert refused and len(held) <= 4, len(held)
+        assert "s2s.max_incoming_per_ip" in a.log_text()
 
         await alice.barrier()
         assert a.alive() and b.alive() and c.alive()
