@@ -215,23 +215,7 @@ IqResult query(State& st, IqRequest& r)
                 std::make_shared<const std::string>(result_message(m, r.from(), queryid)));
         }
     }
-    xml::Element fin("fin", std::string(ns::mam));
-    if (page.complete) {
-        fin.set_attr("complete", "true");
-    }
-    if (!queryid.empty()) {
-        fin.set_attr("queryid", queryid);
-    }
-    auto& set = fin.add_child("set", std::string(ns::rsm));
-    if (!page.items.empty()) {
-        set.add_child("first", std::string(ns::rsm))
-            .set_attr("index", std::to_string(page.first_index))
-            .add_text(format_archive_id(page.items.front().id));
-        set.add_child("last", std::string(ns::rsm))
-            .add_text(format_archive_id(page.items.back().id));
-    }
-    set.add_child("count", std::string(ns::rsm)).add_text(std::to_string(page.count));
-    return IqResult::with(std::move(fin));
+    return IqResult::with(fin_element(page, queryid));
 }
 
 xml::Element prefs_element(const storage::ArchivePrefs& p)

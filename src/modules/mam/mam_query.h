@@ -27,6 +27,9 @@ std::optional<std::int64_t> parse_archive_id(std::string_view text);
 Result<storage::ArchiveQuery, StanzaError> parse_query(const xml::Element& query,
                                                        std::string owner);
 
+/// The <fin/> that closes a query's page (XEP-0313 §4.3, with its RSM set).
+xml::Element fin_element(const storage::ArchivePage& page, std::string_view queryid);
+
 /// The form a client gets for <iq type='get'><query xmlns='urn:xmpp:mam:2'/></iq>.
 xml::Element query_form();
 

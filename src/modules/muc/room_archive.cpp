@@ -99,22 +99,7 @@ std::optional<StanzaError> Room::mam_query(const Jid& from, const xml::Element& 
         out += "</forwarded></result></message>";
         send_to(from, std::make_shared<const std::string>(std::move(out)));
     }
-    answer = xml::Element("fin", std::string(ns::mam));
-    if (page.complete) {
-        answer.set_attr("complete", "true");
-    }
-    if (!queryid.empty()) {
-        answer.set_attr("queryid", queryid);
-    }
-    auto& set = answer.add_child("set", std::string(ns::rsm));
-    if (!page.items.empty()) {
-        set.add_child("first", std::string(ns::rsm))
-            .set_attr("index", std::to_string(page.first_index))
-            .add_text(mam::format_archive_id(page.items.front().id));
-        set.add_child("last", std::string(ns::rsm))
-            .add_text(mam::format_archive_id(page.items.back().id));
-    }
-    set.add_child("count", std::string(ns::rsm)).add_text(std::to_string(page.count));
+    answer = mam::fin_element(page, queryid);
     return std::nullopt;
 }
 
