@@ -24,14 +24,16 @@ def openssl(*args):
     subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=30)
 
 
-def make_pki(tmp):
+def make_pki(tmp, subjects=None):
+    """A throwaway CA and a certificate from it per (name, CN, subjectAltName)."""
+    subjects = subjects or ((A, A, f"DNS:{A}"),
+                            (B, "B server", f"otherName:1.3.6.1.5.5.7.8.7;IA5STRING:_xmpp-server.{B}"))
     ca_key, ca_crt = os.path.join(tmp, "ca.key"), os.path.join(tmp, "ca.crt")
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
     openssl("req", "-x509", *ec, "-days", "2", "-subj", "/CN=Chorus test CA",
             "-keyout", ca_key, "-out", ca_crt)
     out = {}
-    for name, cn, san in ((A, A, f"DNS:{A}"),
-                          (B, "B server", f"otherName:1.3.6.1.5.5.7.8.7;IA5STRING:_xmpp-server.{B}")):
+    for name, cn, san in subjects:
         key, csr, crt, ext = (os.path.join(tmp, f"{name}.{x}") for x in ("key", "csr", "crt", "ext"))
         with open(ext, "w") as f:
             f.write(f"subjectAltName={san}\n")
