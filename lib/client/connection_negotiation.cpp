@@ -82,8 +82,10 @@ asio::awaitable<Result<void, ClientError>> Connection::authenticate(const Accoun
     if (!initial) {
         co_return unexpected(err(ErrorKind::auth, "cannot start " + *mech));
     }
-    co_await write_raw("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='" + *mech + "'>" +
-                       *initial + "</auth>");
+    // Named, not a temporary in the co_await (GCC 12 PR 100611 destroys those twice).
+    std::string auth = "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='" + *mech + "'>" +
+                       *initial + "</auth>";
+    co_await write_raw(std::move(auth));
     for (int round = 0; round < 10; ++round) {
         auto e = co_await read_one();
         if (!e) {
@@ -95,8 +97,9 @@ asio::awaitable<Result<void, ClientError>> Connection::authenticate(const Accoun
                 co_return unexpected(
                     err(ErrorKind::auth, "the server's SASL challenge is invalid"));
             }
-            co_await write_raw("<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>" + *reply +
-                               "</response>");
+            std::string response =
+                "<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>" + *reply + "</response>";
+            co_await write_raw(std::move(response));
         } else if (e->is("success", ns::sasl)) {
             if (!sasl.finish(e->text())) {
                 co_return unexpected(err(ErrorKind::auth,
@@ -184,7 +187,8 @@ asio::awaitable<Result<Negotiated, ClientError>> Connection::open(const Account&
                                "the server does not offer STARTTLS; refusing "
                                "to send the password in clear"));
         }
-        co_await write_raw("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+        std::string starttls = "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>";
+        co_await write_raw(std::move(starttls));
         auto proceed = co_await read_one();
         if (!proceed || !proceed->is("proceed", ns::tls)) {
             co_return fail(err(ErrorKind::tls, "the server refused STARTTLS"));
@@ -214,7 +218,8 @@ asio::awaitable<Result<Negotiated, ClientError>> Connection::open(const Account&
         std::string r =
             "<resume xmlns='urn:xmpp:sm:3' h='" + std::to_string(resume->h) + "' previd='";
         xml::escape_attr(resume->id, r);
-        co_await write_raw(r + "'/>");
+        r += "'/>";
+        co_await write_raw(std::move(r));
         auto answer = co_await read_one();
         if (!answer) {
             co_return fail(answer.error());
@@ -236,7 +241,8 @@ asio::awaitable<Result<Negotiated, ClientError>> Connection::open(const Account&
             co_return fail(r.error());
         }
         if (has_sm) {
-            co_await write_raw("<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
+            std::string enable = "<enable xmlns='urn:xmpp:sm:3' resume='true'/>";
+            co_await write_raw(std::move(enable));
             auto answer = co_await read_one();
             if (!answer) {
                 co_return fail(answer.error());
