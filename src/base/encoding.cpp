@@ -110,4 +110,30 @@ std::string random_bytes(std::size_t n)
     return out;
 }
 
+void append_escaped_line(std::string_view v, std::string& out)
+{
+    for (char c : v) {
+        if (c == '\\') {
+            out += "\\\\";
+        } else if (c == '\n') {
+            out += "\\n";
+        } else {
+            out += c;
+        }
+    }
+}
+
+std::string unescape_line(std::string_view v)
+{
+    std::string out;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        if (v[i] == '\\' && i + 1 < v.size()) {
+            out += v[++i] == 'n' ? '\n' : v[i];
+        } else {
+            out += v[i];
+        }
+    }
+    return out;
+}
+
 }  // namespace chorus

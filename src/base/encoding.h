@@ -1,4 +1,5 @@
-// Base64 (RFC 4648 §4) and hex encodings used by SASL, caps and ids.
+// Base64 (RFC 4648 §4) and hex encodings used by SASL, caps and ids; one-line escaping for
+// stored text.
 #pragma once
 
 #include <optional>
@@ -18,6 +19,11 @@ std::string hmac_sha256(std::string_view key, std::string_view data);
 std::string hmac_sha1(std::string_view key, std::string_view data);
 /// Constant-time comparison (signatures).
 bool equal_constant_time(std::string_view a, std::string_view b) noexcept;
+/// Appends v to out as one line: '\\' and '\n' become "\\\\" and "\\n" (stored values that
+/// are one line each, or lines joined by '\n').
+void append_escaped_line(std::string_view v, std::string& out);
+/// The inverse of append_escaped_line for one line.
+std::string unescape_line(std::string_view v);
 /// Random bytes from the OS CSPRNG.
 std::string random_bytes(std::size_t n);
 

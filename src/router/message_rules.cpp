@@ -14,8 +14,8 @@ bool is_im_type(MessageType t) noexcept
 
 void add(std::vector<Delivery>& out, Session* s, CopyForm form)
 {
-    const bool seen = std::any_of(out.begin(), out.end(),
-                                  [&](const Delivery& d) { return d.session == s; });
+    const bool seen =
+        std::any_of(out.begin(), out.end(), [&](const Delivery& d) { return d.session == s; });
     if (!seen) {  // ROUTING.md: at most once per session
         out.push_back({s, form});
     }
@@ -87,10 +87,15 @@ void settle_undelivered(MessageType type, InboundPlan& plan)
     }
     switch (type) {
         case MessageType::normal:
-        case MessageType::chat: plan.offline = true; break;  // XEP-0160, else bounce
-        case MessageType::groupchat: plan.bounce = Condition::service_unavailable; break;
+        case MessageType::chat:
+            plan.offline = true;
+            break;  // XEP-0160, else bounce
+        case MessageType::groupchat:
+            plan.bounce = Condition::service_unavailable;
+            break;
         case MessageType::headline:
-        case MessageType::error: break;  // silently dropped
+        case MessageType::error:
+            break;  // silently dropped
     }
 }
 
@@ -144,8 +149,11 @@ InboundPlan plan_inbound(const InboundInput& in, std::span<Session* const> sessi
     }
     Session* addressed = in.facts.to_full_jid ? find_resource(sessions, in.resource) : nullptr;
     switch (plan.rule) {
-        case InboundRule::r1: fan_out_r1(in, sessions, CopyForm::as_sent, nullptr, plan); break;
-        case InboundRule::r2: break;  // answers a server-generated stanza: consumed
+        case InboundRule::r1:
+            fan_out_r1(in, sessions, CopyForm::as_sent, nullptr, plan);
+            break;
+        case InboundRule::r2:
+            break;  // answers a server-generated stanza: consumed
         case InboundRule::r3:
             add_imng_set(sessions, CopyForm::as_sent, plan.deliveries);
             plan.reaches_imng = !plan.deliveries.empty();
@@ -161,7 +169,9 @@ InboundPlan plan_inbound(const InboundInput& in, std::span<Session* const> sessi
                 plan.bounce = Condition::service_unavailable;  // XEP-0409 §3, RFC 6121
             }
             break;
-        case InboundRule::r5: fan_out_r1(in, sessions, CopyForm::to_bare, addressed, plan); break;
+        case InboundRule::r5:
+            fan_out_r1(in, sessions, CopyForm::to_bare, addressed, plan);
+            break;
         case InboundRule::r6:
             if (addressed) {
                 add(plan.deliveries, addressed, CopyForm::as_sent);
@@ -198,8 +208,8 @@ OutboundPlan plan_outbound(const OutboundInput& in, const Session& sender,
 {
     OutboundPlan plan;
     plan.rule = classify_outbound(in);
-    const bool im = plan.rule == OutboundRule::o1 ||
-                    (plan.rule == OutboundRule::o2 && is_im_type(in.type));
+    const bool im =
+        plan.rule == OutboundRule::o1 || (plan.rule == OutboundRule::o2 && is_im_type(in.type));
     if (!im || in.to_own_account) {
         return plan;
     }

@@ -3,6 +3,8 @@
 
 #include <charconv>
 
+#include "base/encoding.h"
+
 namespace chorus::modules::muc {
 namespace {
 
@@ -16,35 +18,6 @@ std::size_t parse_size(std::string_view v, std::size_t fallback) noexcept
     std::size_t n = 0;
     const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
     return ec == std::errc() && end == v.data() + v.size() ? n : fallback;
-}
-
-// Stored values are single lines: line breaks in a name or description are escaped.
-std::string escape_line(std::string_view v)
-{
-    std::string out;
-    for (char c : v) {
-        if (c == '\\') {
-            out += "\\\\";
-        } else if (c == '\n') {
-            out += "\\n";
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
-
-std::string unescape_line(std::string_view v)
-{
-    std::string out;
-    for (std::size_t i = 0; i < v.size(); ++i) {
-        if (v[i] == '\\' && i + 1 < v.size()) {
-            out += v[++i] == 'n' ? '\n' : v[i];
-        } else {
-            out += v[i];
-        }
-    }
-    return out;
 }
 
 }  // namespace
@@ -139,7 +112,9 @@ std::string RoomConfig::to_text() const
 {
     std::string out;
     auto line = [&](std::string_view k, std::string_view v) {
-        out.append(k).append("=").append(escape_line(v)).append("\n");
+        out.append(k).append("=");
+        append_escaped_line(v, out);  // a name or description may hold line breaks
+        out += '\n';
     };
     auto flag = [&](std::string_view k, bool v) { line(k, v ? "1" : "0"); };
     line("name", name);

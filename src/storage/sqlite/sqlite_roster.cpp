@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/encoding.h"
 #include "storage/sqlite/prepared.h"
 
 namespace chorus::storage::sqlite {
@@ -82,15 +83,7 @@ std::string encode_groups(const std::vector<std::string>& groups)
         if (i != 0) {
             out += '\n';
         }
-        for (char c : groups[i]) {
-            if (c == '\\') {
-                out += "\\\\";
-            } else if (c == '\n') {
-                out += "\\n";
-            } else {
-                out += c;
-            }
-        }
+        append_escaped_line(groups[i], out);
     }
     return out;
 }
