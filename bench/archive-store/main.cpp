@@ -154,11 +154,12 @@ int run(const Options& o)
         "{{\"engine\": \"{}\", \"lz4\": {}, \"page_size\": {}, \"drop_with_index\": {}, "
         "\"skip\": {}, \"messages\": {}, \"batch\": {}, \"stanza_bytes\": {}, "
         "\"store_cpu_us\": {:.3f}, \"main_cpu_us\": {:.3f}, \"process_cpu_us\": {:.3f}, "
-        "\"wall_s\": {:.2f}, \"store_write_bytes\": {:.0f}, \"process_write_bytes\": {:.0f}, "
+        "\"store_sys_us\": {:.3f}, \"wall_s\": {:.2f}, \"store_write_bytes\": {:.0f}, "
+        "\"process_write_bytes\": {:.0f}, "
         "\"read_bytes\": {:.0f}, \"open_s\": {:.3f}, \"dir_bytes_per_msg\": {:.0f}",
         o.engine, o.rocks.lz4, o.sqlite.page_size, o.sqlite.drop_with_index, o.skip, o.messages,
         o.batch, workload.stanza_bytes(), store_cpu * 1e6 / n, d.thread_cpu_s * 1e6 / n,
-        d.process_cpu_s * 1e6 / n, d.wall_s,
+        d.process_cpu_s * 1e6 / n, (d.process_sys_s - d.thread_sys_s) * 1e6 / n, d.wall_s,
         static_cast<double>(d.process_write_bytes - d.thread_write_bytes) / n,
         static_cast<double>(d.process_write_bytes) / n,
         static_cast<double>(d.process_read_bytes) / n, open_time.wall_s,

@@ -42,6 +42,9 @@ Counters Counters::now()
     rusage ru{};
     getrusage(RUSAGE_SELF, &ru);
     c.process_cpu_s = seconds(ru.ru_utime) + seconds(ru.ru_stime);
+    c.process_sys_s = seconds(ru.ru_stime);
+    getrusage(RUSAGE_THREAD, &ru);
+    c.thread_sys_s = seconds(ru.ru_stime);
     timespec ts{};
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     c.thread_cpu_s = static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
@@ -56,6 +59,8 @@ Counters Counters::operator-(const Counters& o) const
 {
     Counters d;
     d.process_cpu_s = process_cpu_s - o.process_cpu_s;
+    d.process_sys_s = process_sys_s - o.process_sys_s;
+    d.thread_sys_s = thread_sys_s - o.thread_sys_s;
     d.thread_cpu_s = thread_cpu_s - o.thread_cpu_s;
     d.wall_s = wall_s - o.wall_s;
     d.process_write_bytes = process_write_bytes - o.process_write_bytes;
