@@ -1,5 +1,5 @@
 // bench/archive-store: CPU and disk bytes per archived message, SQLite (chorusd's real
-// SqliteArchive) against RocksDB, and the cost of one MAM page; see README in run.
+// SqliteArchive) against RocksDB, and the cost of one MAM page (bench/RESULTS-archive-store.md).
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 

@@ -42,7 +42,7 @@ def main(path):
                 values = [v / 1024 for v in values]
             cell = fmt.format(statistics.median(values)) if values else ""
             if key == "store_cpu_us" and len(values) > 1:  # the spread of the headline figure
-                cell += f" ({min(values):.1f}–{max(values):.1f})"
+                cell += f" ({min(values):.2f}–{max(values):.2f})"
             cells.append(cell)
         print(f"| {label} | {len(rows)} | " + " | ".join(cells) + " |")
 
