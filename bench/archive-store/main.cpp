@@ -116,10 +116,12 @@ std::string query_figures(Store& store, int passes)
         return page_only ? store.newest_page_only(jid, w, 50).value_or(0)
                          : store.newest(jid, w, 50);
     };
+    // The stanza bytes of user0's two pages: equal across stores when both read the same items.
     std::string out =
-        fmt::format(", \"query_owner_us\": {:.1f}, \"query_with_us\": {:.1f}",
-                    per_query_us(passes, [&](int o) { return page(o, false, false); }),
-                    per_query_us(passes, [&](int o) { return page(o, true, false); }));
+        fmt::format(", \"page_bytes\": [{}, {}]", page(0, false, false), page(0, true, false));
+    out += fmt::format(", \"query_owner_us\": {:.1f}, \"query_with_us\": {:.1f}",
+                       per_query_us(passes, [&](int o) { return page(o, false, false); }),
+                       per_query_us(passes, [&](int o) { return page(o, true, false); }));
     if (store.newest_page_only("user0@localhost", std::nullopt, 1)) {
         out += fmt::format(
             ", \"query_owner_page_only_us\": {:.1f}, \"query_with_page_only_us\": {:.1f}",
