@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -305,6 +306,40 @@ TEST_F(SqliteArchiveTest, PagesBackwardFromTheEndWithBeforeId)
     EXPECT_EQ(p3.first_index, 0u);
     // before_id alone also pages backward (RSM <before>id</before>).
     EXPECT_EQ(ids_of(run(Q(o).before(104).max(2))), (Ids{102, 103}));
+}
+
+// Past 2,000 matching rows the count and the index are estimated (XEP-0059 §2.1: they MAY
+// be approximate), from the ends when a page is near one, else from the id density.
+TEST_F(SqliteArchiveTest, ALargeArchiveGetsAnApproximateCountAndExactIndexesNearItsEnds)
+{
+    constexpr std::int64_t n = 30000;  // juliet's; romeo's are in between
+    for (std::int64_t i = 0; i < n; ++i) {
+        const auto with = i % 2 ? nurse : romeo;
+        add(2 * i + 1, juliet, with, i, false, chat(with, "m"));
+        add(2 * i + 2, romeo, juliet, i, true, chat(juliet, "r"));
+    }
+    const auto near = [](std::size_t got, std::int64_t want) {
+        return std::abs(static_cast<double>(got) - static_cast<double>(want)) <= 0.05 * want;
+    };
+    const auto newest = run(Q(juliet).from_end());
+    ASSERT_EQ(newest.items.size(), 50u);
+    EXPECT_TRUE(near(newest.count, n)) << newest.count;
+    EXPECT_EQ(newest.first_index, newest.count - 50);  // counted from the newest end
+
+    const auto oldest = run(Q(juliet));
+    EXPECT_EQ(oldest.items.front().id, 1);
+    EXPECT_EQ(oldest.first_index, 0u);  // counted from the oldest end
+
+    const auto middle = run(Q(juliet).after(n));  // juliet's 15,001st message onwards
+    EXPECT_TRUE(near(middle.first_index, n / 2)) << middle.first_index;
+    EXPECT_FALSE(middle.complete);
+
+    const auto by_contact = run(Q(juliet).with(nurse).from_end());
+    EXPECT_TRUE(near(by_contact.count, n / 2)) << by_contact.count;
+    EXPECT_EQ(by_contact.first_index, by_contact.count - 50);
+    for (const auto& m : by_contact.items) {
+        EXPECT_EQ(m.with, nurse);
+    }
 }
 
 TEST_F(SqliteArchiveTest, PagingCountsOnlyTheFilteredMatches)
