@@ -99,6 +99,7 @@ async def main():
         two_way = RawS2s(a_port)
         assert two_way.dialback(bidi=True) == "valid"
         alice.send_message(mto="romeo@b.localhost/x", mbody="back over bidi", mtype="chat")
+        await alice.barrier()  # the raw reads below block the loop that sends it
         got = two_way.read_until(r"<message [^>]*>.*?back over bidi.*?</message>").group(0)
         assert "from='alice@a.localhost/phone'" in got, got
         two_way.send("<bidi xmlns='urn:xmpp:bidi'/>")
