@@ -153,26 +153,16 @@ constexpr std::string_view peer_header =
     "xmlns:stream='http://etherx.jabber.org/streams' xmlns:db='jabber:server:dialback' "
     "from='peer.example' to='localhost' version='1.0'>";
 
-TEST(S2sManager, BidiStreamCarriesOurStanzasOnceItsKeyIsConfirmedOverAVerificationLink)
+/// peer.example's stream to us asks for bidi and sends a key, which the raw authoritative
+/// server behind `authoritative` confirms over our verification link.
+void connect_bidi_peer(ModuleTestServer& t, S2sManager& s2s, asio::ip::tcp::acceptor& authoritative,
+                       RawPeer& peer, RawPeer& verifier, int receive_buffer = 0)
 {
-    // peer.example's authoritative server (the route) and its stream to us, both raw.
-    asio::io_context raw_io;
-    asio::ip::tcp::acceptor authoritative(raw_io, {asio::ip::make_address("127.0.0.1"), 0});
-    Config config;
-    config.s2s_routes = {"peer.example=127.0.0.1:" +
-                         std::to_string(authoritative.local_endpoint().port())};
-    config.s2s_require_tls = false;  // plaintext, so the test reads the XML
-    config.s2s_require_valid_certs = false;
-    ModuleTestServer t(std::move(config));
-    asio::ssl::context server_tls(asio::ssl::context::tls_server);
-    asio::ssl::context client_tls(asio::ssl::context::tls_client);
-    S2sManager s2s(t.server(), server_tls, client_tls);
-    t.server().set_remote(&s2s);
-    t.add_account("alice@localhost");
-    auto& alice = t.bind("alice@localhost/a");
-
     asio::ip::tcp::acceptor listener(t.server().io(), {asio::ip::make_address("127.0.0.1"), 0});
-    RawPeer peer{asio::ip::tcp::socket(raw_io), {}};
+    peer.socket.open(asio::ip::tcp::v4());
+    if (receive_buffer > 0) {  // a peer that reads little (set before the handshake)
+        peer.socket.set_option(asio::socket_base::receive_buffer_size(receive_buffer));
+    }
     peer.socket.connect(listener.local_endpoint());
     s2s.accept(listener.accept());
     peer.write(peer_header);
@@ -183,9 +173,7 @@ TEST(S2sManager, BidiStreamCarriesOurStanzasOnceItsKeyIsConfirmedOverAVerificati
         "<bidi xmlns='urn:xmpp:bidi'/><db:result from='peer.example' "
         "to='localhost'>k3y</db:result>");
 
-    // The verification link asks, and only asks (no key of ours, no bidi request).
     authoritative.non_blocking(true);
-    RawPeer verifier{asio::ip::tcp::socket(raw_io), {}};
     for (int i = 0; i < 500 && !verifier.socket.is_open(); ++i) {
         boost::system::error_code ec;
         authoritative.accept(verifier.socket, ec);
@@ -202,13 +190,43 @@ TEST(S2sManager, BidiStreamCarriesOurStanzasOnceItsKeyIsConfirmedOverAVerificati
         "<dialback xmlns='urn:xmpp:features:dialback'/>"
         "<bidi xmlns='urn:xmpp:features:bidi'/></stream:features>");
     ASSERT_TRUE(verifier.read_until(t, "</db:verify>")) << verifier.text;
-    EXPECT_EQ(verifier.text.find("db:result"), std::string::npos) << verifier.text;
-    EXPECT_EQ(verifier.text.find("urn:xmpp:bidi'"), std::string::npos) << verifier.text;
     std::smatch id;
     ASSERT_TRUE(std::regex_search(verifier.text, id, std::regex("db:verify[^>]* id='([^']+)'")));
     verifier.write("<db:verify from='peer.example' to='localhost' id='" + id[1].str() +
                    "' type='valid'>k3y</db:verify>");
     ASSERT_TRUE(peer.read_until(t, "type='valid'")) << peer.text;
+}
+
+/// The server with a route to `authoritative` for peer.example, plaintext, and alice.
+Config bidi_config(const asio::ip::tcp::acceptor& authoritative)
+{
+    Config config;
+    config.s2s_routes = {"peer.example=127.0.0.1:" +
+                         std::to_string(authoritative.local_endpoint().port())};
+    config.s2s_require_tls = false;  // plaintext, so the test reads the XML
+    config.s2s_require_valid_certs = false;
+    return config;
+}
+
+TEST(S2sManager, BidiStreamCarriesOurStanzasOnceItsKeyIsConfirmedOverAVerificationLink)
+{
+    asio::io_context raw_io;
+    asio::ip::tcp::acceptor authoritative(raw_io, {asio::ip::make_address("127.0.0.1"), 0});
+    ModuleTestServer t(bidi_config(authoritative));
+    asio::ssl::context server_tls(asio::ssl::context::tls_server);
+    asio::ssl::context client_tls(asio::ssl::context::tls_client);
+    S2sManager s2s(t.server(), server_tls, client_tls);
+    t.server().set_remote(&s2s);
+    t.add_account("alice@localhost");
+    auto& alice = t.bind("alice@localhost/a");
+    RawPeer peer{asio::ip::tcp::socket(raw_io), {}}, verifier{asio::ip::tcp::socket(raw_io), {}};
+    connect_bidi_peer(t, s2s, authoritative, peer, verifier);
+    if (HasFatalFailure()) {
+        return;
+    }
+    // The verification link only asked (no key of ours, no bidi request), then closed.
+    EXPECT_EQ(verifier.text.find("db:result"), std::string::npos) << verifier.text;
+    EXPECT_EQ(verifier.text.find("urn:xmpp:bidi'"), std::string::npos) << verifier.text;
     EXPECT_TRUE(verifier.read_until(t, "</stream:stream>")) << "answered, the link closes";
 
     // alice's message leaves over the peer's own stream; the listing shows that one, bidi.
@@ -224,6 +242,64 @@ TEST(S2sManager, BidiStreamCarriesOurStanzasOnceItsKeyIsConfirmedOverAVerificati
     peer.write("<bidi xmlns='urn:xmpp:bidi'/>");
     EXPECT_TRUE(peer.read_until(t, "<policy-violation")) << peer.text;
     EXPECT_TRUE(error_conditions(alice.sent).empty()) << "nothing bounced";
+    s2s.close_all();
+    t.server().set_remote(nullptr);
+}
+
+TEST(S2sManager, WhatABidiStreamThatStoppedReadingNeverTookComesBackAsErrors)
+{
+    asio::io_context raw_io;
+    asio::ip::tcp::acceptor authoritative(raw_io, {asio::ip::make_address("127.0.0.1"), 0});
+    auto config = bidi_config(authoritative);
+    config.limits.write_high_watermark = 4096;  // cut past 16 KiB queued
+    ModuleTestServer t(std::move(config));
+    asio::ssl::context server_tls(asio::ssl::context::tls_server);
+    asio::ssl::context client_tls(asio::ssl::context::tls_client);
+    S2sManager s2s(t.server(), server_tls, client_tls);
+    t.server().set_remote(&s2s);
+    t.add_account("alice@localhost");
+    auto& alice = t.bind("alice@localhost/a");
+    RawPeer peer{asio::ip::tcp::socket(raw_io), {}}, verifier{asio::ip::tcp::socket(raw_io), {}};
+    connect_bidi_peer(t, s2s, authoritative, peer, verifier, 4096);
+    if (HasFatalFailure()) {
+        return;
+    }
+    const std::string body(8000, 'x');
+    int sent = 0;
+    for (; sent < 3000 && error_conditions(alice.sent).empty(); ++sent) {
+        t.send(alice,
+               "<message to='bob@peer.example' type='chat'><body>" + body + "</body></message>");
+    }
+    const auto errors = error_conditions(alice.sent);
+    ASSERT_FALSE(errors.empty()) << "the stream was never cut after " << sent;
+    for (const auto& e : errors) {
+        EXPECT_EQ(e, "remote-server-timeout");
+    }
+    EXPECT_TRUE(s2s.links().empty()) << "the cut stream is forgotten";
+    // Every message reached the peer or came back (none lost): the peer reads it all now.
+    peer.socket.non_blocking(true);
+    for (int i = 0; i < 1000; ++i) {
+        std::array<char, 65536> buf{};
+        boost::system::error_code ec;
+        const auto n = peer.socket.read_some(asio::buffer(buf), ec);
+        if (ec == asio::error::would_block) {
+            auto& io = t.server().io();
+            io.restart();
+            io.run_one_for(std::chrono::milliseconds(10));
+            continue;
+        }
+        if (ec) {
+            break;  // the end of what the server wrote before cutting the stream
+        }
+        peer.text.append(buf.data(), n);
+    }
+    std::size_t received = 0;
+    for (auto at = peer.text.find(body); at != std::string::npos;
+         at = peer.text.find(body, at + body.size())) {
+        ++received;
+    }
+    EXPECT_GE(received + errors.size(), static_cast<std::size_t>(sent))
+        << received << " received, " << errors.size() << " bounced";
     s2s.close_all();
     t.server().set_remote(nullptr);
 }
@@ -273,8 +349,9 @@ TEST(S2sManager, OurLinkAsksForBidiAndTakesThePeersStanzasForThePairOnly)
     EXPECT_TRUE(s2s.links()[0].bidi);
 
     // The peer's stanza for the pair comes in over our link; another domain's is refused.
-    peer.write("<message from='bob@peer.example/x' to='alice@localhost/a' type='chat'>"
-               "<body>back</body></message>");
+    peer.write(
+        "<message from='bob@peer.example/x' to='alice@localhost/a' type='chat'>"
+        "<body>back</body></message>");
     auto received = [&](std::string_view body) {
         return std::any_of(alice.sent.begin(), alice.sent.end(),
                            [&](const auto& s) { return s.find(body) != std::string::npos; });
