@@ -304,6 +304,52 @@ TEST(S2sManager, WhatABidiStreamThatStoppedReadingNeverTookComesBackAsErrors)
     t.server().set_remote(nullptr);
 }
 
+TEST(S2sManager, AStanzaABidiStreamNeverTookIsRoutedAgainOverALinkOfOurs)
+{
+    asio::io_context raw_io;
+    asio::ip::tcp::acceptor authoritative(raw_io, {asio::ip::make_address("127.0.0.1"), 0});
+    ModuleTestServer t(bidi_config(authoritative));
+    asio::ssl::context server_tls(asio::ssl::context::tls_server);
+    asio::ssl::context client_tls(asio::ssl::context::tls_client);
+    S2sManager s2s(t.server(), server_tls, client_tls);
+    t.server().set_remote(&s2s);
+    t.add_account("alice@localhost");
+    auto& alice = t.bind("alice@localhost/a");
+    RawPeer peer{asio::ip::tcp::socket(raw_io), {}}, verifier{asio::ip::tcp::socket(raw_io), {}};
+    connect_bidi_peer(t, s2s, authoritative, peer, verifier);
+    if (HasFatalFailure()) {
+        return;
+    }
+    // The peer resets the connection; alice's message is queued on it before we notice.
+    peer.socket.set_option(asio::socket_base::linger(true, 0));
+    peer.socket.close();
+    t.send(alice,
+           "<message to='bob@peer.example' id='m2' type='chat'><body>again</body></message>");
+
+    // Never written, so routed again: over a new link of ours, once it is up.
+    RawPeer link{asio::ip::tcp::socket(raw_io), {}};
+    for (int i = 0; i < 500 && !link.socket.is_open(); ++i) {
+        boost::system::error_code ec;
+        authoritative.accept(link.socket, ec);
+        auto& io = t.server().io();
+        io.restart();
+        io.run_one_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_TRUE(link.socket.is_open()) << "no link of ours";
+    link.socket.non_blocking(false);
+    ASSERT_TRUE(link.read_until(t, "<stream:stream"));
+    link.write(
+        "<stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' "
+        "xmlns:db='jabber:server:dialback' id='in-2' version='1.0'><stream:features>"
+        "<dialback xmlns='urn:xmpp:features:dialback'/></stream:features>");
+    ASSERT_TRUE(link.read_until(t, "</db:result>")) << link.text;
+    link.write("<db:result from='peer.example' to='localhost' type='valid'/>");
+    EXPECT_TRUE(link.read_until(t, "<body>again</body></message>")) << link.text;
+    EXPECT_TRUE(error_conditions(alice.sent).empty()) << "nothing bounced";
+    s2s.close_all();
+    t.server().set_remote(nullptr);
+}
+
 TEST(S2sManager, OurLinkAsksForBidiAndTakesThePeersStanzasForThePairOnly)
 {
     asio::io_context raw_io;
