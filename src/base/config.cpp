@@ -100,6 +100,7 @@ const Option s2s_options[] = {
     {"port", [](Config& c) -> Target { return &c.s2s_port; }},
     {"require_valid_certs", [](Config& c) -> Target { return &c.s2s_require_valid_certs; }},
     {"require_tls", [](Config& c) -> Target { return &c.s2s_require_tls; }},
+    {"bidi", [](Config& c) -> Target { return &c.s2s_bidi; }},
     {"routes", [](Config& c) -> Target { return &c.s2s_routes; }},
     {"dialback_secret", [](Config& c) -> Target { return &c.s2s_dialback_secret; }},
     {"connect_timeout", [](Config& c) -> Target { return &c.s2s_connect_timeout_s; }},

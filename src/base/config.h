@@ -145,6 +145,8 @@ struct Config {
     // off only for private deployments and loopback tests with self-signed certificates.
     bool s2s_require_valid_certs = true;
     bool s2s_require_tls = true;
+    // XEP-0288: offer and ask for bidirectional links (one connection carries both ways).
+    bool s2s_bidi = true;
     // "domain=host:port": where a remote domain's server is reached, instead of DNS.
     std::vector<std::string> s2s_routes;
     // XEP-0220 §2.4 keys are derived from this; empty: a random secret per process start.

@@ -51,6 +51,8 @@ inline constexpr std::string_view sm = "urn:xmpp:sm:3";                         
 inline constexpr std::string_view imng = "urn:xmpp:im-ng:0";                             // 0409
 inline constexpr std::string_view dialback = "jabber:server:dialback";                   // 0220
 inline constexpr std::string_view dialback_feature = "urn:xmpp:features:dialback";       // 0220
+inline constexpr std::string_view bidi = "urn:xmpp:bidi";                                // 0288
+inline constexpr std::string_view bidi_feature = "urn:xmpp:features:bidi";               // 0288
 // Web face (issue 16)
 inline constexpr std::string_view framing = "urn:ietf:params:xml:ns:xmpp-framing";      // RFC 7395
 inline constexpr std::string_view xrd = "http://docs.oasis-open.org/ns/xri/xrd-1.0";    // 0156

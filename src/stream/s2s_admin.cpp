@@ -34,23 +34,24 @@ std::string s2s_links_json(const std::vector<S2sLinkInfo>& links)
         const auto& l = links[i];
         out += fmt::format(
             "{}{{\"direction\": {}, \"local\": {}, \"remote\": {}, \"address\": {}, "
-            "\"authenticated\": {}, \"auth\": {}, \"tls\": {}, \"queued\": {}}}",
+            "\"authenticated\": {}, \"auth\": {}, \"tls\": {}, \"bidi\": {}, \"queued\": {}}}",
             i ? ", " : "", quoted(l.direction), quoted(l.local), quoted(l.remote),
             quoted(l.address), l.authenticated ? "true" : "false", quoted(l.auth), quoted(l.tls),
-            l.queued);
+            l.bidi ? "true" : "false", l.queued);
     }
     return out + "]}\n";
 }
 
 std::string s2s_links_text(const std::vector<S2sLinkInfo>& links)
 {
-    std::string out = fmt::format("{:<4} {:<24} {:<24} {:<22} {:<14} {:<9} {}\n", "DIR", "LOCAL",
-                                  "REMOTE", "ADDRESS", "AUTH", "TLS", "QUEUED");
+    std::string out = fmt::format("{:<4} {:<24} {:<24} {:<22} {:<14} {:<9} {:<5} {}\n", "DIR",
+                                  "LOCAL", "REMOTE", "ADDRESS", "AUTH", "TLS", "BIDI", "QUEUED");
     for (const auto& l : links) {
-        out += fmt::format("{:<4} {:<24} {:<24} {:<22} {:<14} {:<9} {}\n", l.direction,
-                           l.local.empty() ? "-" : l.local, l.remote.empty() ? "-" : l.remote,
-                           l.address.empty() ? "-" : l.address,
-                           l.authenticated ? l.auth : "(pending)", l.tls, l.queued);
+        out +=
+            fmt::format("{:<4} {:<24} {:<24} {:<22} {:<14} {:<9} {:<5} {}\n", l.direction,
+                        l.local.empty() ? "-" : l.local, l.remote.empty() ? "-" : l.remote,
+                        l.address.empty() ? "-" : l.address, l.authenticated ? l.auth : "(pending)",
+                        l.tls, l.bidi ? "yes" : "no", l.queued);
     }
     return out;
 }

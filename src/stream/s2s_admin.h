@@ -12,7 +12,8 @@ namespace chorus::stream {
 struct S2sLinkInfo;
 
 /// {"links": [{"direction": "out", "local": ..., "remote": ..., "address": ...,
-///  "authenticated": true, "auth": "dialback", "tls": "starttls", "queued": 0}, ...]}
+///  "authenticated": true, "auth": "dialback", "tls": "starttls", "bidi": false, "queued": 0},
+///  ...]}
 std::string s2s_links_json(const std::vector<S2sLinkInfo>& links);
 
 /// One line per link under a header line (what `chorusctl s2s` prints).

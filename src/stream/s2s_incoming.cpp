@@ -96,6 +96,16 @@ void S2sIncoming::on_stream_open(const xml::Element& header)
     if (!to.empty() && !manager_.hosts(to)) {  // RFC 6120 §4.9.3.6
         return fail({StreamCondition::host_unknown, "This server does not host that domain"});
     }
+    if (restarting_) {  // RFC 6120 §6.4.6: the restarted stream; our stanzas may follow now
+        restarting_ = false;
+        if (version_1_) {
+            send_features();
+        }
+        for (const auto& [remote, local] : pairs_) {
+            pair_ready(remote, local);
+        }
+        return;
+    }
     peer_domain_ = header.attr("from");
     local_ = to;
     if (version_1_) {
@@ -120,6 +130,11 @@ void S2sIncoming::send_features()
         features.append("<dialback xmlns='")
             .append(ns::dialback_feature)
             .append("'><errors/></dialback>");
+        if (server_.config().s2s_bidi && pairs_.empty()) {
+            // XEP-0288 §2.1: where authentication can happen (Prosody offers it there too)
+            bidi_offered_ = true;
+            features.append("<bidi xmlns='").append(ns::bidi_feature).append("'/>");
+        }
     }
     send_raw(features + "</stream:features>");
 }
@@ -137,6 +152,9 @@ void S2sIncoming::on_stanza(xml::Element stanza)
     if (!encrypted() && server_.config().s2s_require_tls) {
         // Prosody's s2s_require_encryption: nothing but STARTTLS before TLS
         return fail({StreamCondition::policy_violation, "STARTTLS is required first"});
+    }
+    if (stanza.is("bidi", ns::bidi)) {
+        return handle_bidi();
     }
     if (stanza.is("auth", ns::sasl)) {
         return handle_auth(stanza);
@@ -192,7 +210,23 @@ void S2sIncoming::handle_auth(const xml::Element& auth)
     spdlog::info("s2s {}: {} authenticated by SASL EXTERNAL for {}", address(), peer_domain_,
                  local_);
     send_raw("<success xmlns='" + std::string(ns::sasl) + "'/>");
+    restarting_ = true;
     restart_stream();  // RFC 6120 §6.4.6: the initiator opens a new stream
+}
+
+void S2sIncoming::handle_bidi()
+{
+    if (auto error = check_bidi_request(bidi_offered_, !pairs_.empty())) {
+        return fail(std::move(*error));
+    }
+    bidi_ = true;  // XEP-0288 §2.2: no answer; it holds for the pairs proved from now on
+}
+
+void S2sIncoming::pair_ready(const std::string& remote, const std::string& local)
+{
+    if (carries(local, remote)) {
+        manager_.bidi_ready(*this, local, remote);
+    }
 }
 
 void S2sIncoming::handle_result(const xml::Element& result)
@@ -215,7 +249,9 @@ void S2sIncoming::handle_result(const xml::Element& result)
         return;
     }
     auto request = result;  // answered once the authoritative server has spoken
-    manager_.verify(to, from, stream_id_, std::string(result.text()),
+    // XEP-0288: on a bidi stream the verification link only verifies, so the pair ends up
+    // with this one connection.
+    manager_.verify(to, from, stream_id_, std::string(result.text()), bidi_,
                     [weak = weak_from_this(), request](VerifyOutcome outcome) {
                         auto base = weak.lock();
                         if (!base || base->closed()) {
@@ -233,6 +269,8 @@ void S2sIncoming::handle_result(const xml::Element& result)
                                              self.address(), request.attr("from"),
                                              request.attr("to"));
                                 self.send_stanza(dialback_answer(request, "valid"));
+                                self.pair_ready(std::string(request.attr("from")),
+                                                std::string(request.attr("to")));
                                 break;
                             case VerifyOutcome::invalid:
                                 self.send_stanza(dialback_answer(request, "invalid"));

@@ -1,6 +1,7 @@
 // S2sIncoming: a stream another server opened to us (RFC 6120 §4, receiving side of
 // XEP-0220): STARTTLS, dialback results it asks us to check, dialback verifications it asks
-// us (the authoritative server) to answer, then stanzas from the pairs it proved.
+// us (the authoritative server) to answer, then stanzas from the pairs it proved. When the
+// initiator asked for bidirectionality (XEP-0288), our stanzas for those pairs go back over it.
 #pragma once
 
 #include <map>
@@ -21,6 +22,12 @@ public:
         auto it = methods_.find(pair);
         return it == methods_.end() ? std::string() : it->second;
     }
+    /// XEP-0288 §2.2: the stream may carry stanzas from local to remote (bidi, the pair
+    /// (remote, local) proved, the stream open again after a SASL restart, not closing).
+    bool carries(const std::string& local, const std::string& remote) const
+    {
+        return bidi_ && !restarting_ && !closing() && pairs_.contains({remote, local});
+    }
 
 private:
     boost::asio::awaitable<void> run();
@@ -37,11 +44,16 @@ private:
     void handle_result(const xml::Element& result);
     void handle_verify(const xml::Element& verify);
     void handle_stanza(xml::Element stanza);
+    void handle_bidi();
+    /// The pair was proved: on a bidi stream the manager may now route over it.
+    void pair_ready(const std::string& remote, const std::string& local);
 
     AuthenticatedPairs pairs_;
     std::map<std::pair<std::string, std::string>, std::string> methods_;
     std::string local_;  // the header's 'to'
     bool version_1_ = false;
+    bool bidi_offered_ = false;  // our features offered XEP-0288 on this connection
+    bool restarting_ = false;    // SASL succeeded; the initiator's new header is due
 };
 
 }  // namespace chorus::stream

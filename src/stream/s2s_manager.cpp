@@ -92,13 +92,17 @@ asio::awaitable<std::vector<net::S2sTarget>> S2sManager::targets_for(std::string
     co_return net::s2s_targets(domain, std::move(xmpps), std::move(xmpp), net::system_random());
 }
 
-S2sManager::Link& S2sManager::link_for(const std::string& local, const std::string& remote)
+S2sManager::Link& S2sManager::link_for(const std::string& local, const std::string& remote,
+                                       bool verify_only)
 {
     auto [it, added] = links_.try_emplace({local, remote});
-    // A link closing after use (idle) is replaced; one failing keeps its queue to bounce it.
+    // A link closing after use (idle, or done verifying) is replaced; one failing keeps its
+    // queue to bounce it.
     auto& current = it->second.stream;
-    if (added || !current || (current->closing() && current->authenticated())) {
-        it->second.stream = std::make_shared<S2sOutgoing>(server_, *this, local, remote);
+    if (added || !current ||
+        (current->closing() && (current->authenticated() || current->verify_only()))) {
+        it->second.stream =
+            std::make_shared<S2sOutgoing>(server_, *this, local, remote, verify_only);
         it->second.stream->start();
     }
     return it->second;
@@ -115,10 +119,24 @@ void S2sManager::send(const xml::Element& stanza, const Jid& to)
     if (stopping_) {
         return bounce(stanza, StanzaError::remote_server_timeout("The server is stopping"));
     }
+    const Pair pair{from->domain(), to.domain()};
+    const auto own = links_.find(pair);
+    if (own == links_.end() || !own->second.stream->authenticated() ||
+        own->second.stream->closing()) {
+        // XEP-0288: the peer's bidi stream carries the pair while no link of ours is up.
+        if (auto b = bidi_.find(pair); b != bidi_.end() && !b->second->closing()) {
+            auto stream = b->second;  // a stalling write closes it and drops the map entry
+            if (!stream->send_tracked(stanza)) {
+                bounce(stanza,
+                       StanzaError::remote_server_timeout(to.domain() + " stopped reading"));
+            }
+            return;
+        }
+    }
     auto& link = link_for(from->domain(), to.domain());
     if (link.stream->authenticated()) {
         auto stream = link.stream;  // a stalling write closes it and drops the map entry
-        if (!stream->send(stanza)) {
+        if (!stream->send_tracked(stanza)) {
             bounce(stanza, StanzaError::remote_server_timeout(to.domain() + " stopped reading"));
         }
         return;
@@ -140,9 +158,45 @@ void S2sManager::link_ready(S2sOutgoing& stream)
     it->second.queue.clear();
     auto keep_alive = stream.shared_from_this();
     for (auto& stanza : queue) {
-        if (!stream.send(stanza)) {
+        if (!stream.send_tracked(stanza)) {
             bounce(stanza,
                    StanzaError::remote_server_timeout(stream.remote() + " stopped reading"));
+        }
+    }
+}
+
+void S2sManager::verifications_done(S2sOutgoing& stream)
+{
+    auto it = links_.find({stream.local(), stream.remote()});
+    if (it != links_.end() && it->second.stream.get() == &stream && !it->second.queue.empty()) {
+        return stream.upgrade();  // no bidi stream took the waiting stanzas
+    }
+    stream.close();
+}
+
+void S2sManager::bidi_ready(S2sIncoming& stream, const std::string& local,
+                            const std::string& remote)
+{
+    auto self = std::static_pointer_cast<S2sIncoming>(stream.shared_from_this());
+    auto [b, added] = bidi_.try_emplace({local, remote}, self);
+    if (!added && b->second != self) {
+        if (!b->second->closing()) {
+            return;  // an older bidi stream serves the pair already
+        }
+        b->second = self;
+    }
+    spdlog::info("s2s {} -> {}: over the bidi stream from {} ({})", local, remote, stream.address(),
+                 stream.method_of({remote, local}));
+    // What waits for a link of ours that is not up goes now, in order.
+    auto it = links_.find({local, remote});
+    if (it == links_.end() || it->second.stream->authenticated()) {
+        return;
+    }
+    auto queue = std::move(it->second.queue);
+    it->second.queue.clear();
+    for (auto& stanza : queue) {
+        if (!self->send_tracked(stanza)) {
+            bounce(stanza, StanzaError::remote_server_timeout(remote + " stopped reading"));
         }
     }
 }
@@ -205,7 +259,24 @@ void S2sManager::accept(asio::ip::tcp::socket socket)
 
 void S2sManager::incoming_closed(S2sIncoming& stream)
 {
+    std::shared_ptr<S2sStream> keep_alive = stream.shared_from_this();
     std::erase_if(incoming_, [&](const auto& s) { return s.get() == &stream; });
+    std::erase_if(bidi_, [&](const auto& entry) { return entry.second.get() == &stream; });
+    auto lost = stream.take_unwritten();
+    if (lost.empty()) {
+        return;
+    }
+    spdlog::info("s2s {} ({}): bidi stream closed with {} stanza(s) unwritten{}", stream.address(),
+                 stream.pairs().empty() ? "-" : stream.pairs().begin()->first, lost.size(),
+                 stream.stalled() ? ", bounced" : ", routed again");
+    for (const auto& stanza : lost) {
+        const auto to = Jid::parse(stanza.attr("to"));
+        if (stream.stalled() || !to) {  // a peer that stopped reading gets nothing more
+            bounce(stanza, StanzaError::remote_server_timeout("The peer stopped reading"));
+        } else {
+            send(stanza, *to);  // never written: another stream or a link of ours takes it
+        }
+    }
 }
 
 void S2sManager::inbound(xml::Element stanza)
@@ -216,13 +287,16 @@ void S2sManager::inbound(xml::Element stanza)
 }
 
 void S2sManager::verify(const std::string& local, const std::string& remote, std::string id,
-                        std::string key, VerifyCallback done)
+                        std::string key, bool for_bidi, VerifyCallback done)
 {
     if (stopping_) {
         return done(VerifyOutcome::error);
     }
-    // XEP-0220 §2.1.2: asked over our own link to the domain's authoritative server.
-    link_for(local, remote).stream->verify(std::move(id), std::move(key), std::move(done));
+    // XEP-0220 §2.1.2: asked over our own link to the domain's authoritative server, never
+    // over the asking stream (XEP-0288 §2.2).
+    const bool verify_only = for_bidi && server_.config().s2s_bidi;
+    link_for(local, remote, verify_only)
+        .stream->verify(std::move(id), std::move(key), std::move(done));
 }
 
 void S2sManager::close_all()
@@ -276,15 +350,17 @@ std::vector<S2sLinkInfo> S2sManager::links() const
     for (const auto& [pair, link] : links_) {
         out.push_back({"out", pair.first, pair.second, link.stream->address(),
                        link.stream->authenticated(), link.queue.size() + link.stream->in_flight(),
-                       std::string(link.stream->tls_mode()), link.stream->auth_method()});
+                       std::string(link.stream->tls_mode()), link.stream->auth_method(),
+                       link.stream->bidi()});
     }
     for (const auto& s : incoming_) {
         for (const auto& [remote, local] : s->pairs()) {
-            out.push_back({"in", local, remote, s->address(), true, 0, std::string(s->tls_mode()),
-                           s->method_of({remote, local})});
+            out.push_back({"in", local, remote, s->address(), true, s->in_flight(),
+                           std::string(s->tls_mode()), s->method_of({remote, local}), s->bidi()});
         }
         if (s->pairs().empty()) {
-            out.push_back({"in", {}, {}, s->address(), false, 0, std::string(s->tls_mode()), {}});
+            out.push_back(
+                {"in", {}, {}, s->address(), false, 0, std::string(s->tls_mode()), {}, s->bidi()});
         }
     }
     return out;

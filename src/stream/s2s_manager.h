@@ -1,6 +1,7 @@
 // S2sManager: the server's federation (RFC 6120 §10.4, §13): one outgoing link per
-// (local, remote) domain pair with the stanzas waiting for it, the incoming streams, and
-// dialback verification between them (XEP-0220).
+// (local, remote) domain pair with the stanzas waiting for it, the incoming streams (which
+// carry our stanzas too when the peer asked for XEP-0288 bidi), and dialback verification
+// between them (XEP-0220).
 #pragma once
 
 #include <boost/asio/ssl/context.hpp>
@@ -27,8 +28,9 @@ struct S2sLinkInfo {
     std::string local, remote, address;
     bool authenticated = false;
     std::size_t queued = 0;
-    std::string tls;   // "direct", "starttls" or "none"
-    std::string auth;  // "SASL EXTERNAL", "dialback" or empty
+    std::string tls;    // "direct", "starttls" or "none"
+    std::string auth;   // "SASL EXTERNAL", "dialback" or empty
+    bool bidi = false;  // XEP-0288: the connection carries stanzas both ways
 };
 
 class S2sManager final : public RemoteRoutes {
@@ -44,11 +46,18 @@ public:
     void accept(boost::asio::ip::tcp::socket socket);
     /// A stanza from an authenticated pair, checked and in jabber:client.
     void inbound(xml::Element stanza);
-    /// Asks remote's authoritative server about a key it sent us on stream `id`.
+    /// Asks remote's authoritative server about a key it sent us on stream `id`; for a bidi
+    /// stream a new link to it only verifies (XEP-0288: the asking stream serves the pair).
     void verify(const std::string& local, const std::string& remote, std::string id,
-                std::string key, VerifyCallback done);
+                std::string key, bool for_bidi, VerifyCallback done);
 
     void link_ready(S2sOutgoing& link);
+    /// A verification link answered its questions: it closes, or authenticates when
+    /// stanzas wait for its pair.
+    void verifications_done(S2sOutgoing& link);
+    /// A bidi incoming stream proved (remote, local): it carries local's stanzas to remote
+    /// while no outgoing link for the pair is up (XEP-0288 §2.2).
+    void bidi_ready(S2sIncoming& stream, const std::string& local, const std::string& remote);
     void link_closed(S2sOutgoing& link);
     void incoming_closed(S2sIncoming& stream);
     /// Closes every link (the server is stopping).
@@ -71,7 +80,7 @@ private:
         std::deque<xml::Element> queue;  // waiting for the link to authenticate
     };
     using Pair = std::pair<std::string, std::string>;  // (local, remote)
-    Link& link_for(const std::string& local, const std::string& remote);
+    Link& link_for(const std::string& local, const std::string& remote, bool verify_only = false);
     /// Answers a stanza that cannot reach its remote recipient (never an error).
     void bounce(const xml::Element& stanza, const StanzaError& why);
     void sweep();
@@ -84,6 +93,7 @@ private:
     net::DnsResolver resolver_;
     std::map<Pair, Link> links_;
     std::vector<std::shared_ptr<S2sIncoming>> incoming_;
+    std::map<Pair, std::shared_ptr<S2sIncoming>> bidi_;  // incoming streams serving a pair
     boost::asio::steady_timer sweeper_;
     bool stopping_ = false;
 };

@@ -16,6 +16,7 @@
 #include "stanza/namespaces.h"
 #include "stream/s2s_dialback.h"
 #include "stream/s2s_manager.h"
+#include "stream/s2s_rules.h"
 
 namespace chorus::stream {
 
@@ -23,10 +24,12 @@ namespace asio = boost::asio;
 using asio::as_tuple;
 using asio::use_awaitable;
 
-S2sOutgoing::S2sOutgoing(Server& server, S2sManager& manager, std::string local, std::string remote)
+S2sOutgoing::S2sOutgoing(Server& server, S2sManager& manager, std::string local, std::string remote,
+                         bool verify_only)
     : S2sStream(server, manager, tcp::socket(server.io()), true),
       local_(std::move(local)),
-      remote_(std::move(remote))
+      remote_(std::move(remote)),
+      verify_only_(verify_only)
 {
     peer_domain_ = remote_;
 }
@@ -103,6 +106,10 @@ void S2sOutgoing::on_stream_open(const xml::Element& header)
             return give_up(
                 StanzaError::remote_server_not_found("The peer does not offer STARTTLS"));
         }
+        features_seen_ = true;
+        if (verify_only_) {
+            return open_for_verify();
+        }
         start_dialback();
     }
 }
@@ -121,16 +128,13 @@ void S2sOutgoing::on_stanza(xml::Element stanza)
         if (sasl_succeeded_) {
             return link_up("SASL EXTERNAL");  // the features of the restarted stream
         }
-        if (encrypted() && !sasl_tried_ && offers_external(stanza)) {
-            // RFC 6120 §6.4, XEP-0178: the peer accepts our certificate for our domain.
-            sasl_tried_ = true;
-            xml::Element auth("auth", std::string(ns::sasl));
-            auth.set_attr("mechanism", "EXTERNAL");
-            auth.add_text(base64_encode(local_));
-            send_stanza(auth);
-            return;
+        features_seen_ = true;
+        peer_offers_bidi_ = stanza.child("bidi", ns::bidi_feature) != nullptr;
+        peer_offers_external_ = offers_external(stanza);
+        if (verify_only_) {
+            return open_for_verify();
         }
-        return start_dialback();
+        return authenticate();
     }
     if (stanza.is("proceed", ns::tls)) {
         return begin_tls();
@@ -149,6 +153,9 @@ void S2sOutgoing::on_stanza(xml::Element stanza)
         return start_dialback();
     }
     if (stanza.is("result", ns::dialback)) {
+        if (!dialback_started_) {
+            return;  // not an answer to a key of ours (a verification link sends none)
+        }
         const auto type = stanza.attr("type");
         if (type == "valid" && stanza.attr("from") == remote_ && stanza.attr("to") == local_) {
             link_up("dialback");
@@ -166,6 +173,9 @@ void S2sOutgoing::on_stanza(xml::Element stanza)
                 done(stanza.attr("type") == "valid"     ? VerifyOutcome::valid
                      : stanza.attr("type") == "invalid" ? VerifyOutcome::invalid
                                                         : VerifyOutcome::error);
+                if (verify_only_ && verifies_.empty() && !closing()) {
+                    manager_.verifications_done(*this);
+                }
                 return;
             }
         }
@@ -176,8 +186,72 @@ void S2sOutgoing::on_stanza(xml::Element stanza)
         return give_up(StanzaError::remote_server_not_found(
             remote_ + " closed the link: " + (condition ? condition->name() : "stream error")));
     }
-    // Stanzas come over the streams the peer opens to us (RFC 6120 §4.2: one direction).
+    if (bidi_ && stanza.ns() == ns::server &&
+        (stanza.name() == "message" || stanza.name() == "presence" || stanza.name() == "iq")) {
+        return handle_stanza(std::move(stanza));
+    }
+    // Without XEP-0288 stanzas come over the streams the peer opens to us (RFC 6120 §4.2).
     fail({StreamCondition::unsupported_stanza_type, "Stanzas go over the peer's own stream"});
+}
+
+void S2sOutgoing::handle_stanza(xml::Element stanza)
+{
+    // XEP-0288 §2.2: the peer sends only for the pair this link authenticated, reversed:
+    // we reached remote_ ourselves, as dialback's authoritative check would.
+    AuthenticatedPairs pairs;
+    if (authenticated_) {
+        pairs.emplace(remote_, local_);
+    }
+    if (auto error = check_inbound_stanza(
+            stanza, pairs, [this](std::string_view d) { return manager_.hosts(d); })) {
+        return fail(std::move(*error));
+    }
+    to_client_namespace(stanza);
+    manager_.inbound(std::move(stanza));
+}
+
+void S2sOutgoing::authenticate()
+{
+    request_bidi();
+    if (encrypted() && !sasl_tried_ && peer_offers_external_) {
+        // RFC 6120 §6.4, XEP-0178: the peer accepts our certificate for our domain.
+        sasl_tried_ = true;
+        xml::Element auth("auth", std::string(ns::sasl));
+        auth.set_attr("mechanism", "EXTERNAL");
+        auth.add_text(base64_encode(local_));
+        send_stanza(auth);
+        return;
+    }
+    start_dialback();
+}
+
+void S2sOutgoing::request_bidi()
+{
+    // XEP-0288 §2.2: before SASL or dialback, no answer expected.
+    if (!bidi_ && peer_offers_bidi_ && server_.config().s2s_bidi) {
+        bidi_ = true;
+        send_raw("<bidi xmlns='" + std::string(ns::bidi) + "'/>");
+    }
+}
+
+void S2sOutgoing::open_for_verify()
+{
+    // XEP-0220 §2.1.2: a connection of its own for the questions, no key of ours.
+    verifies_open_ = true;
+    for (const auto& v : verifies_) {
+        send_verify(v.id, v.key);
+    }
+}
+
+void S2sOutgoing::upgrade()
+{
+    if (!verify_only_ || closing()) {
+        return;
+    }
+    verify_only_ = false;
+    if (features_seen_) {
+        authenticate();
+    }
 }
 
 bool S2sOutgoing::offers_external(const xml::Element& features)
@@ -203,8 +277,11 @@ void S2sOutgoing::link_up(std::string_view method)
     auth_method_ = method;
     disarm_deadline();
     allow_full_stanzas();
-    spdlog::info("s2s {} -> {}: link up ({}, TLS {}, {})", local_, remote_, address(), tls_mode(),
-                 method);
+    spdlog::info("s2s {} -> {}: link up ({}, TLS {}, {}{})", local_, remote_, address(), tls_mode(),
+                 method, bidi_ ? ", bidi" : "");
+    if (!verifies_open_) {  // after SASL EXTERNAL: questions waiting for the link go now
+        open_for_verify();
+    }
     manager_.link_ready(*this);
 }
 
@@ -228,8 +305,8 @@ void S2sOutgoing::start_dialback()
     result.set_attr("from", local_).set_attr("to", remote_);
     result.add_text(dialback_key(manager_.secret(), remote_, local_, stream_id_));
     send_stanza(result);
-    for (const auto& v : verifies_) {
-        send_verify(v.id, v.key);
+    if (!verifies_open_) {
+        open_for_verify();
     }
 }
 
@@ -238,7 +315,7 @@ void S2sOutgoing::verify(std::string id, std::string key, VerifyCallback done)
     if (closed()) {
         return done(VerifyOutcome::error);
     }
-    if (dialback_started_) {
+    if (verifies_open_) {
         send_verify(id, key);
     }
     verifies_.push_back({std::move(id), std::move(key), std::move(done)});
@@ -271,36 +348,9 @@ void S2sOutgoing::on_stream_close()
     close();
 }
 
-bool S2sOutgoing::send(const xml::Element& stanza)
-{
-    const auto end = send_stanza(stanza);
-    if (end == 0) {
-        return false;
-    }
-    in_flight_.emplace_back(end, stanza);
-    return true;
-}
-
-void S2sOutgoing::on_written()
-{
-    while (!in_flight_.empty() && in_flight_.front().first <= written()) {
-        in_flight_.pop_front();
-    }
-}
-
-std::deque<xml::Element> S2sOutgoing::take_unwritten()
-{
-    std::deque<xml::Element> out;
-    for (auto& [end, stanza] : in_flight_) {
-        out.push_back(std::move(stanza));
-    }
-    in_flight_.clear();
-    return out;
-}
-
 void S2sOutgoing::on_closed()
 {
-    if (authenticated_ && !in_flight_.empty()) {
+    if (authenticated_ && in_flight() > 0) {
         failure_ = stalled()
                        ? StanzaError::remote_server_timeout(remote_ + " stopped reading")
                        : StanzaError::remote_server_not_found("The link to " + remote_ + " closed");

@@ -1,10 +1,10 @@
 // S2sOutgoing: a stream we open to another server for one (local, remote) domain pair
 // (RFC 6120 §4, originating side of XEP-0220): resolve, connect, STARTTLS, dialback, then
 // the manager sends stanzas over it. It also carries our <db:verify/> questions to the
-// remote domain's authoritative server.
+// remote domain's authoritative server. With XEP-0288 (bidi) the peer's stanzas for the pair
+// come back over it; a verification link (verify_only) carries only <db:verify/> questions.
 #pragma once
 
-#include <deque>
 #include <functional>
 #include <vector>
 
@@ -18,7 +18,10 @@ using VerifyCallback = std::function<void(VerifyOutcome)>;
 
 class S2sOutgoing final : public S2sStream {
 public:
-    S2sOutgoing(Server& server, S2sManager& manager, std::string local, std::string remote);
+    /// verify_only: the link only asks <db:verify/> questions and closes once they are
+    /// answered, unless upgrade() makes it authenticate (stanzas wait for the pair).
+    S2sOutgoing(Server& server, S2sManager& manager, std::string local, std::string remote,
+                bool verify_only = false);
     void start();
     const std::string& local() const noexcept { return local_; }
     const std::string& remote() const noexcept { return remote_; }
@@ -29,12 +32,9 @@ public:
     void verify(std::string id, std::string key, VerifyCallback done);
     /// Why the link ended (what queued stanzas are bounced with).
     const StanzaError& failure() const noexcept { return failure_; }
-    /// Sends a routed stanza over the authenticated link, kept until the socket took all
-    /// of it; false when the link is closing (the caller bounces it).
-    bool send(const xml::Element& stanza);
-    /// Stanzas the socket never took (after the link closed), oldest first.
-    std::deque<xml::Element> take_unwritten();
-    std::size_t in_flight() const noexcept { return in_flight_.size(); }
+    bool verify_only() const noexcept { return verify_only_; }
+    /// A verification link authenticates after all (it has answered its questions).
+    void upgrade();
 
 private:
     boost::asio::awaitable<void> run();
@@ -43,10 +43,13 @@ private:
     void on_stream_close() override;
     void on_tls_ready() override;
     void on_closed() override;
-    void on_written() override;
     void on_deadline() override;
 
+    void authenticate();
+    void request_bidi();
     void start_dialback();
+    void open_for_verify();
+    void handle_stanza(xml::Element stanza);
     static bool offers_external(const xml::Element& features);
     void link_up(std::string_view method);
     void send_verify(const std::string& id, const std::string& key);
@@ -58,7 +61,10 @@ private:
     };
     std::string local_, remote_;
     std::vector<PendingVerify> verifies_;
-    std::deque<std::pair<std::uint64_t, xml::Element>> in_flight_;  // (end offset, stanza)
+    bool verify_only_ = false;
+    bool features_seen_ = false;  // the peer's features after TLS (or none: pre-1.0)
+    bool peer_offers_bidi_ = false, peer_offers_external_ = false;
+    bool verifies_open_ = false;  // <db:verify/> may be sent now
     bool dialback_started_ = false;
     bool authenticated_ = false;
     bool sasl_tried_ = false, sasl_succeeded_ = false;

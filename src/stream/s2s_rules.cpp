@@ -30,6 +30,21 @@ std::optional<StreamError> check_inbound_stanza(
     return std::nullopt;
 }
 
+std::optional<StreamError> check_bidi_request(bool offered, bool authenticated)
+{
+    if (authenticated) {
+        // XEP-0288 §2.2: asked before SASL or dialback. Later, the pairs were proved for a
+        // one-way stream and the peer may already route around it: a policy of ours.
+        return StreamError{StreamCondition::policy_violation,
+                           "Bidirectionality is negotiated before authentication"};
+    }
+    if (!offered) {  // RFC 6120 §4.9.3.24: a first-level element this stream does not take
+        return StreamError{StreamCondition::unsupported_stanza_type,
+                           "Bidirectionality was not offered on this stream"};
+    }
+    return std::nullopt;
+}
+
 void to_client_namespace(xml::Element& stanza)
 {
     if (stanza.ns() != ns::server) {

@@ -23,6 +23,11 @@ std::optional<StreamError> check_inbound_stanza(
     const xml::Element& stanza, const AuthenticatedPairs& pairs,
     const std::function<bool(std::string_view)>& hosts_domain);
 
+/// Whether the initiator's <bidi xmlns='urn:xmpp:bidi'/> (XEP-0288 §2.2) is accepted: only
+/// on a stream whose features offered it and before any pair is authenticated there. The
+/// stream error otherwise.
+std::optional<StreamError> check_bidi_request(bool offered, bool authenticated);
+
 /// Stanzas arrive in jabber:server and are routed in jabber:client (the router's and the
 /// modules' namespace); children in other namespaces are left alone.
 void to_client_namespace(xml::Element& stanza);

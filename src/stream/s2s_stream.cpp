@@ -123,6 +123,26 @@ std::uint64_t S2sStream::send_stanza(const xml::Element& stanza)
     return closed_ ? 0 : queued_bytes_;
 }
 
+bool S2sStream::send_tracked(const xml::Element& stanza)
+{
+    const auto end = send_stanza(stanza);
+    if (end == 0) {
+        return false;
+    }
+    in_flight_.emplace_back(end, stanza);
+    return true;
+}
+
+std::deque<xml::Element> S2sStream::take_unwritten()
+{
+    std::deque<xml::Element> out;
+    for (auto& [end, stanza] : in_flight_) {
+        out.push_back(std::move(stanza));
+    }
+    in_flight_.clear();
+    return out;
+}
+
 void S2sStream::send_raw(std::string bytes)
 {
     if (closed_ || closing_) {
@@ -165,7 +185,9 @@ asio::awaitable<void> S2sStream::write_loop()
         }
         written_bytes_ += batch.size();
         last_activity_ = Clock::now();
-        on_written();
+        while (!in_flight_.empty() && in_flight_.front().first <= written_bytes_) {
+            in_flight_.pop_front();
+        }
     }
     writing_ = false;
     if (closing_ && !closed_) {

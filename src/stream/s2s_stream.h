@@ -13,8 +13,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "stanza/stream_error.h"
 #include "xml/stream_parser.h"
@@ -42,6 +44,14 @@ public:
     std::uint64_t send_stanza(const xml::Element& stanza);
     /// Queues bytes as they are.
     void send_raw(std::string bytes);
+    /// Sends a routed stanza, kept until the socket took all of it; false when the stream is
+    /// closing (the caller bounces it).
+    bool send_tracked(const xml::Element& stanza);
+    /// Routed stanzas the socket never took (after the stream closed), oldest first.
+    std::deque<xml::Element> take_unwritten();
+    std::size_t in_flight() const noexcept { return in_flight_.size(); }
+    /// XEP-0288: stanzas go both ways over this connection.
+    bool bidi() const noexcept { return bidi_; }
     /// Sends <stream:error/> (after a header of ours if none was sent) and closes.
     void fail(StreamError error);
     /// Ends the stream with </stream:stream> and closes once it is written.
@@ -74,8 +84,6 @@ protected:
     virtual void on_tls_ready() = 0;
     /// Runs once when the connection is gone.
     virtual void on_closed() = 0;
-    /// The socket accepted more bytes (written() grew).
-    virtual void on_written() {}
     /// The stream header this side sends.
     std::string header(std::string_view from, std::string_view to, std::string_view id,
                        bool version) const;
@@ -101,6 +109,7 @@ protected:
     std::string stream_id_;
     std::string peer_domain_;  // the initiator's target (SNI and certificate name)
     bool header_sent_ = false;
+    bool bidi_ = false;
 
 private:
     boost::asio::awaitable<void> write_loop();
@@ -121,6 +130,7 @@ private:
     bool restart_ = false;
     bool stalled_ = false;
     std::uint64_t queued_bytes_ = 0, written_bytes_ = 0;
+    std::deque<std::pair<std::uint64_t, xml::Element>> in_flight_;  // (end offset, stanza)
     bool closed_reported_ = false;
     boost::asio::steady_timer deadline_;
     Clock::time_point last_activity_ = Clock::now();

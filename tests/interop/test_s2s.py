@@ -5,11 +5,16 @@ a.localhost and b.localhost run on 127.0.0.1 with static routes to each other an
 self-signed certificates (s2s.require_valid_certs off). alice has two IM-NG devices on A,
 bob a legacy client on B. Subscriptions and presence cross both ways, chats go both ways
 (ROUTING.md R1 and R5 for bob's, O1 for alice's: reflected to both of her devices and
-archived once), IQs cross the link both ways, and a message to B while B is down comes
-back as an error.
+archived once), IQs cross the link both ways. A opens the only connection: with XEP-0288
+(bidi, on by default) B's stanzas come back over it, and B's dialback check of A's key goes
+over a verification link that closes once answered, so each side lists one link, bidi. A
+message from B while A is down comes back as an error.
 """
 import asyncio
+import json
 import sys
+import time
+import urllib.request
 import xml.etree.ElementTree as ET
 
 import harness
@@ -90,6 +95,28 @@ async def device(server, jid, password):
     return c
 
 
+def s2s_links(server):
+    """GET /admin/s2s (what `chorusctl s2s` prints): the server's federation links."""
+    url = f"http://127.0.0.1:{server.http_port}/admin/s2s"
+    with urllib.request.urlopen(url, timeout=5) as r:
+        return json.load(r)["links"]
+
+
+async def links_when(server, want, timeout=5):
+    """The listing once want(links) holds (a verification link closes just after use)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        links = s2s_links(server)
+        if want(links) or time.monotonic() > deadline:
+            return links
+        await asyncio.sleep(0.05)
+
+
+def rows(links):
+    return [(x["direction"], x["local"], x["remote"], x["authenticated"], x["bidi"])
+            for x in links]
+
+
 async def main():
     a_port, b_port = harness.free_port(), harness.free_port()
 
@@ -163,19 +190,28 @@ async def main():
         ping.append(ET.Element("{urn:xmpp:ping}ping"))
         assert (await ping.send(timeout=10))["type"] == "result"
 
-        # B goes away: the link closes, a new one cannot connect, the message bounces.
-        await bob.close()
-        b.stop()
-        p = Watch(phone)
-        phone.send_message(mto=BOB, mbody="into the void", mtype="chat")
+        # XEP-0288: A's link carried everything both ways; B never opened one for stanzas.
+        want_a = [("out", "a.localhost", "b.localhost", True, True)]
+        want_b = [("in", "b.localhost", "a.localhost", True, True)]
+        assert rows(await links_when(a, lambda x: rows(x) == want_a)) == want_a, s2s_links(a)
+        assert rows(await links_when(b, lambda x: rows(x) == want_b)) == want_b, s2s_links(b)
+
+        # A goes away: the bidi stream closes, B's new link cannot connect, bob's message
+        # bounces.
+        await phone.close()
+        await laptop.close()
+        a.stop()
+        await links_when(b, lambda x: not x)
+        w = Watch(bob)
+        bob.send_message(mto=ALICE, mbody="into the void", mtype="chat")
 
         def bounced(x):
             return (x.tag == MESSAGE and x.get("type") == "error"
                     and harness.stanza_error(x) in ("remote-server-not-found",
                                                     "remote-server-timeout"))
         bounced.what = "an error for the message to the stopped server"
-        await p.expect(bounced, timeout=15)
-        assert a.alive()
+        await w.expect(bounced, timeout=15)
+        assert b.alive()
     return 0
 
 

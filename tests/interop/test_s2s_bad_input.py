@@ -10,6 +10,9 @@ oversized stanza gets <policy-violation/>; an unknown 'to' in the header gets
 with the default policy (s2s.require_valid_certs) refuses a peer with a self-signed
 certificate, and its user's message comes back as an error; past
 s2s.max_incoming_per_ip streams from one address, a new connection is closed at once.
+XEP-0288: a raw stream that asked for bidi gets alice's stanza for b.localhost once its key
+is confirmed (checked over a verification link of a's), and <bidi/> after dialback gets
+<policy-violation/>; on a pre-1.0 stream, which offers no features, <unsupported-stanza-type/>.
 """
 import asyncio
 import hashlib
@@ -26,12 +29,12 @@ SECRET = "known-to-the-test"
 
 
 class RawS2s:
-    def __init__(self, port, frm="b.localhost", to="a.localhost"):
+    def __init__(self, port, frm="b.localhost", to="a.localhost", version=" version='1.0'"):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
         self.text = ""
         self.send(f"<?xml version='1.0'?><stream:stream xmlns='jabber:server' "
                   f"xmlns:stream='{STREAMS}' xmlns:db='jabber:server:dialback' "
-                  f"from='{frm}' to='{to}' version='1.0'>")
+                  f"from='{frm}' to='{to}'{version}>")
 
     def send(self, data):
         self.sock.sendall(data.encode() if isinstance(data, str) else data)
@@ -56,9 +59,12 @@ class RawS2s:
     def stream_id(self):
         return self.read_until(r"<stream:stream[^>]*\bid='([^']+)'").group(1)
 
-    def dialback(self, key=None, frm="b.localhost", to="a.localhost"):
+    def dialback(self, key=None, frm="b.localhost", to="a.localhost", bidi=False):
         sid = self.stream_id()
         self.read_until(r"</stream:features>")
+        if bidi:
+            assert "<bidi xmlns='urn:xmpp:features:bidi'/>" in self.text, self.text
+            self.send("<bidi xmlns='urn:xmpp:bidi'/>")
         if key is None:
             secret = hashlib.sha256(SECRET.encode()).hexdigest().encode()
             key = hmac.new(secret, f"{to} {frm} {sid}".encode(), hashlib.sha256).hexdigest()
@@ -88,6 +94,22 @@ async def main():
                        config={"s2s.port": 0, "s2s.routes": [f"a.localhost=127.0.0.1:{a_port}"]})
     with a, b, c:
         alice = await a.client("alice@a.localhost/phone", "pw")
+
+        # First, while a has no link to b of its own: the bidi stream is the route back.
+        two_way = RawS2s(a_port)
+        assert two_way.dialback(bidi=True) == "valid"
+        alice.send_message(mto="romeo@b.localhost/x", mbody="back over bidi", mtype="chat")
+        await alice.barrier()  # the raw reads below block the loop that sends it
+        got = two_way.read_until(r"<message [^>]*>.*?back over bidi.*?</message>").group(0)
+        assert "from='alice@a.localhost/phone'" in got, got
+        two_way.send("<bidi xmlns='urn:xmpp:bidi'/>")
+        assert two_way.stream_error() == "policy-violation"
+        two_way.close()
+        legacy = RawS2s(a_port, version="")
+        legacy.stream_id()
+        legacy.send("<bidi xmlns='urn:xmpp:bidi'/>")
+        assert legacy.stream_error() == "unsupported-stanza-type"
+        legacy.close()
 
         forged = RawS2s(a_port)
         assert forged.dialback(key="00" * 32) == "invalid"

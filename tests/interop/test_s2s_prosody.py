@@ -11,7 +11,11 @@ dialback over STARTTLS with self-signed certificates (s2s_secure_auth = false).
 Checked: subscription and presence both ways; a Prosody user's full-JID chat reaches
 every IM-NG device of the Chorus user (ROUTING.md R5) and is archived once; the Chorus
 user's bare-JID chat reaches the Prosody user and is reflected to both devices (O1); a
-message to Prosody while it is down comes back as an error.
+message to Prosody while it is down comes back as an error. Prosody speaks first and its
+mod_s2s_bidi (enabled here: 0.12.3 does not autoload it) asks for XEP-0288 on the stream it
+opens: chorusd checks the key
+over a verification link that closes once answered and sends everything for Prosody back
+over Prosody's stream, so `chorusctl s2s` lists one link, bidi.
 """
 import asyncio
 import os
@@ -31,8 +35,8 @@ if __name__ == "__main__":
     dns_stub.netns_reexec()
 
 import harness  # noqa: E402 (after the namespace switch: its temp dirs are ordinary)
-from test_s2s import (SID, Watch, body_of, device, enable_imng, message,  # noqa: E402
-                      presence, send)
+from test_s2s import (SID, Watch, body_of, device, enable_imng, links_when,  # noqa: E402
+                      message, presence, rows, s2s_links, send)
 
 # Not .test or .localhost: resolvers answer those names themselves (RFC 6761).
 CHORUS, PROSODY = "chorus.interop", "prosody.interop"
@@ -63,7 +67,8 @@ pidfile = "{self.dir}/prosody.pid"
 data_path = "{self.dir}/data"
 certificates = "{certs}"
 log = {{ debug = "{self.log}" }}
-modules_enabled = {{ "disco", "roster", "saslauth", "tls", "dialback", "ping", "presence" }}
+modules_enabled = {{ "disco", "roster", "saslauth", "tls", "dialback", "ping", "presence",
+                    "s2s_bidi" }}
 c2s_ports = {{ {c2s_port} }}
 c2s_interfaces = {{ "127.0.0.1" }}
 s2s_ports = {{ {s2s_port} }}
@@ -150,17 +155,18 @@ async def main():
             await enable_imng(laptop)
             romeo = await prosody_client(prosody, f"{ROMEO}/pc", "pw-r")
 
+            # Prosody opens the connection (bidi); our answers ride on it.
             p, l, r = Watch(phone), Watch(laptop), Watch(romeo)
-            send(phone, ROMEO, "subscribe")
-            await r.expect(presence(ALICE, "subscribe"), timeout=20)
-            send(romeo, ALICE, "subscribed")
-            await p.expect(presence(ROMEO, "subscribed"))
-            await p.expect(presence(f"{ROMEO}/pc"))
             send(romeo, ALICE, "subscribe")
-            await p.expect(presence(ROMEO, "subscribe"))
+            await p.expect(presence(ROMEO, "subscribe"), timeout=20)
             send(phone, ROMEO, "subscribed")
             await r.expect(presence(ALICE, "subscribed"))
             await r.expect(presence(f"{ALICE}/phone"))
+            send(phone, ROMEO, "subscribe")
+            await r.expect(presence(ALICE, "subscribe"))
+            send(romeo, ALICE, "subscribed")
+            await p.expect(presence(ROMEO, "subscribed"))
+            await p.expect(presence(f"{ROMEO}/pc"))
 
             # Prosody's user to alice's phone (full JID): R5, every IM-NG device, archived.
             p, l = Watch(phone), Watch(laptop)
@@ -181,9 +187,15 @@ async def main():
                 bodies.append(m["mam_result"]["forwarded"]["stanza"]["body"])
             assert bodies == ["r5 from prosody", "o1 to prosody"], bodies
 
-            # Prosody goes away: the next message comes back as an error.
+            # One connection, Prosody's, marked bidi; no link of ours carried anything.
+            want = [("in", CHORUS, PROSODY, True, True)]
+            assert rows(await links_when(a, lambda x: rows(x) == want)) == want, s2s_links(a)
+
+            # Prosody goes away: the bidi stream closes, a link of ours cannot connect, the
+            # next message comes back as an error.
             await romeo.close()
             prosody.stop()
+            await links_when(a, lambda x: not x)
             p = Watch(phone)
             phone.send_message(mto=ROMEO, mbody="nobody home", mtype="chat")
 

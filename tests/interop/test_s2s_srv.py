@@ -36,11 +36,14 @@ async def main():
     stub = dns_stub.DnsStub({A: {"xmpp": a_port}, B: {"xmpps": b_port}}).start()
     stub.unavailable = {C}
 
-    def config(port):
-        return {"s2s.port": port, "s2s.require_valid_certs": False, "s2s.connect_timeout": 5}
+    def config(port, **extra):
+        return {"s2s.port": port, "s2s.require_valid_certs": False, "s2s.connect_timeout": 5,
+                **extra}
 
     a = harness.Server(users={"alice": "pw-a"}, domain=A, config=config(a_port))
-    b = harness.Server(users={"bob": "pw-b"}, domain=B, config=config(b_port))
+    # B without XEP-0288: its answer takes a link of its own, found by A's SRV record.
+    b = harness.Server(users={"bob": "pw-b"}, domain=B,
+                       config=config(b_port, **{"s2s.bidi": False}))
     try:
         with a, b:
             alice = await device(a, f"{ALICE}/pc", "pw-a")

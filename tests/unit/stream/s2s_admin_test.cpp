@@ -10,7 +10,7 @@ namespace {
 
 std::vector<S2sLinkInfo> rows()
 {
-    return {{"out", "a.org", "b.org", "127.0.0.1:5269", true, 2, "direct", "SASL EXTERNAL"},
+    return {{"out", "a.org", "b.org", "127.0.0.1:5269", true, 2, "direct", "SASL EXTERNAL", true},
             {"in", "a.org", "we\"ird", "127.0.0.1:4000", false, 0, "none", ""}};
 }
 
@@ -29,7 +29,7 @@ TEST(S2sAdmin, JsonRowsWithEscapedStrings)
     const auto json = s2s_links_json(rows());
     EXPECT_NE(json.find("{\"direction\": \"out\", \"local\": \"a.org\", \"remote\": \"b.org\", "
                         "\"address\": \"127.0.0.1:5269\", \"authenticated\": true, \"auth\": "
-                        "\"SASL EXTERNAL\", \"tls\": \"direct\", \"queued\": 2}"),
+                        "\"SASL EXTERNAL\", \"tls\": \"direct\", \"bidi\": true, \"queued\": 2}"),
               std::string::npos)
         << json;
     EXPECT_NE(json.find("\"we\\\"ird\""), std::string::npos) << json;
@@ -54,6 +54,8 @@ TEST(S2sAdmin, TextTableHasOneLinePerLink)
     EXPECT_EQ(std::count(res.body.begin(), res.body.end(), '\n'), 3);
     EXPECT_NE(res.body.find("(pending)"), std::string::npos) << res.body;
     EXPECT_NE(res.body.find("SASL EXTERNAL"), std::string::npos);
+    EXPECT_NE(res.body.find("BIDI"), std::string::npos) << res.body;
+    EXPECT_NE(res.body.find(" yes "), std::string::npos) << "the bidi link is marked: " << res.body;
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
-// Inbound s2s stanza checks (RFC 6120 §4.9.3, §8.1.1.1; XEP-0220 §2.1.3) and the namespace
-// switch from jabber:server to jabber:client.
+// Inbound s2s stanza checks (RFC 6120 §4.9.3, §8.1.1.1; XEP-0220 §2.1.3), the XEP-0288
+// <bidi/> request, and the namespace switch from jabber:server to jabber:client.
 #include "stream/s2s_rules.h"
 
 #include <gtest/gtest.h>
@@ -52,6 +52,36 @@ TEST_P(CheckInboundStanza, MatchesRow)
 }
 
 INSTANTIATE_TEST_SUITE_P(Rows, CheckInboundStanza, testing::ValuesIn(rows),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+struct BidiRow {
+    const char* name;
+    bool offered, authenticated;
+    std::optional<StreamCondition> want;
+};
+
+const BidiRow bidi_rows[] = {
+    {"OfferedBeforeAuthenticationIsAccepted", true, false, std::nullopt},
+    {"NotOfferedIsUnsupportedStanzaType", false, false, StreamCondition::unsupported_stanza_type},
+    {"AfterAuthenticationIsPolicyViolation", true, true, StreamCondition::policy_violation},
+    {"AfterAuthenticationNotOfferedIsPolicyViolation", false, true,
+     StreamCondition::policy_violation},
+};
+
+class CheckBidiRequest : public testing::TestWithParam<BidiRow> {};
+
+TEST_P(CheckBidiRequest, MatchesRow)  // XEP-0288 §2.2
+{
+    const auto error = check_bidi_request(GetParam().offered, GetParam().authenticated);
+    if (!GetParam().want) {
+        EXPECT_FALSE(error) << error->text;
+    } else {
+        ASSERT_TRUE(error);
+        EXPECT_EQ(error->condition, *GetParam().want);
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Rows, CheckBidiRequest, testing::ValuesIn(bidi_rows),
                          [](const auto& info) { return std::string(info.param.name); });
 
 TEST(S2sRules, StanzasMoveToTheClientNamespaceOnly)
