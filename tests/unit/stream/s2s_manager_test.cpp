@@ -130,6 +130,23 @@ struct RawPeer {
 
     void write(std::string_view bytes) { asio::write(socket, asio::buffer(bytes)); }
 
+    /// Takes the next connection the server makes to `acceptor` (false after ~5 s).
+    bool accept_from(ModuleTestServer& t, asio::ip::tcp::acceptor& acceptor)
+    {
+        acceptor.non_blocking(true);
+        for (int i = 0; i < 500 && !socket.is_open(); ++i) {
+            boost::system::error_code ec;
+            acceptor.accept(socket, ec);
+            auto& io = t.server().io();
+            io.restart();
+            io.run_one_for(std::chrono::milliseconds(10));
+        }
+        if (socket.is_open()) {
+            socket.non_blocking(false);
+        }
+        return socket.is_open();
+    }
+
     /// Reads until `what` has arrived (false after ~5 s); the server's io runs meanwhile.
     bool read_until(ModuleTestServer& t, std::string_view what)
     {
@@ -153,6 +170,16 @@ constexpr std::string_view peer_header =
     "xmlns:stream='http://etherx.jabber.org/streams' xmlns:db='jabber:server:dialback' "
     "from='peer.example' to='localhost' version='1.0'>";
 
+/// A receiving server's stream header and features, dialback and bidi offered.
+std::string answer_offering_bidi(std::string_view id)
+{
+    return "<stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' "
+           "xmlns:db='jabber:server:dialback' id='" +
+           std::string(id) +
+           "' version='1.0'><stream:features><dialback xmlns='urn:xmpp:features:dialback'/>"
+           "<bidi xmlns='urn:xmpp:features:bidi'/></stream:features>";
+}
+
 /// peer.example's stream to us asks for bidi and sends a key, which the raw authoritative
 /// server behind `authoritative` confirms over our verification link.
 void connect_bidi_peer(ModuleTestServer& t, S2sManager& s2s, asio::ip::tcp::acceptor& authoritative,
@@ -173,22 +200,9 @@ void connect_bidi_peer(ModuleTestServer& t, S2sManager& s2s, asio::ip::tcp::acce
         "<bidi xmlns='urn:xmpp:bidi'/><db:result from='peer.example' "
         "to='localhost'>k3y</db:result>");
 
-    authoritative.non_blocking(true);
-    for (int i = 0; i < 500 && !verifier.socket.is_open(); ++i) {
-        boost::system::error_code ec;
-        authoritative.accept(verifier.socket, ec);
-        auto& io = t.server().io();
-        io.restart();
-        io.run_one_for(std::chrono::milliseconds(10));
-    }
-    ASSERT_TRUE(verifier.socket.is_open()) << "no verification link";
-    verifier.socket.non_blocking(false);
+    ASSERT_TRUE(verifier.accept_from(t, authoritative)) << "no verification link";
     ASSERT_TRUE(verifier.read_until(t, "<stream:stream"));
-    verifier.write(
-        "<stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' "
-        "xmlns:db='jabber:server:dialback' id='auth-1' version='1.0'><stream:features>"
-        "<dialback xmlns='urn:xmpp:features:dialback'/>"
-        "<bidi xmlns='urn:xmpp:features:bidi'/></stream:features>");
+    verifier.write(answer_offering_bidi("auth-1"));
     ASSERT_TRUE(verifier.read_until(t, "</db:verify>")) << verifier.text;
     std::smatch id;
     ASSERT_TRUE(std::regex_search(verifier.text, id, std::regex("db:verify[^>]* id='([^']+)'")));
@@ -328,15 +342,7 @@ TEST(S2sManager, AStanzaABidiStreamNeverTookIsRoutedAgainOverALinkOfOurs)
 
     // Never written, so routed again: over a new link of ours, once it is up.
     RawPeer link{asio::ip::tcp::socket(raw_io), {}};
-    for (int i = 0; i < 500 && !link.socket.is_open(); ++i) {
-        boost::system::error_code ec;
-        authoritative.accept(link.socket, ec);
-        auto& io = t.server().io();
-        io.restart();
-        io.run_one_for(std::chrono::milliseconds(10));
-    }
-    ASSERT_TRUE(link.socket.is_open()) << "no link of ours";
-    link.socket.non_blocking(false);
+    ASSERT_TRUE(link.accept_from(t, authoritative)) << "no link of ours";
     ASSERT_TRUE(link.read_until(t, "<stream:stream"));
     link.write(
         "<stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' "
@@ -368,23 +374,10 @@ TEST(S2sManager, OurLinkAsksForBidiAndTakesThePeersStanzasForThePairOnly)
     auto& alice = t.bind("alice@localhost/a");
 
     t.send(alice, "<message to='bob@peer.example' id='m1' type='chat'><body>1</body></message>");
-    receiving.non_blocking(true);
     RawPeer peer{asio::ip::tcp::socket(raw_io), {}};
-    for (int i = 0; i < 500 && !peer.socket.is_open(); ++i) {
-        boost::system::error_code ec;
-        receiving.accept(peer.socket, ec);
-        auto& io = t.server().io();
-        io.restart();
-        io.run_one_for(std::chrono::milliseconds(10));
-    }
-    ASSERT_TRUE(peer.socket.is_open()) << "no link";
-    peer.socket.non_blocking(false);
+    ASSERT_TRUE(peer.accept_from(t, receiving)) << "no link";
     ASSERT_TRUE(peer.read_until(t, "<stream:stream"));
-    peer.write(
-        "<stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' "
-        "xmlns:db='jabber:server:dialback' id='in-1' version='1.0'><stream:features>"
-        "<dialback xmlns='urn:xmpp:features:dialback'/>"
-        "<bidi xmlns='urn:xmpp:features:bidi'/></stream:features>");
+    peer.write(answer_offering_bidi("in-1"));
     ASSERT_TRUE(peer.read_until(t, "</db:result>")) << peer.text;
     const auto bidi_at = peer.text.find("<bidi xmlns='urn:xmpp:bidi'/>");
     ASSERT_NE(bidi_at, std::string::npos) << peer.text;
