@@ -305,12 +305,7 @@ void S2sIncoming::handle_verify(const xml::Element& verify)
 
 void S2sIncoming::handle_stanza(xml::Element stanza)
 {
-    if (auto error = check_inbound_stanza(
-            stanza, pairs_, [this](std::string_view d) { return manager_.hosts(d); })) {
-        return fail(std::move(*error));
-    }
-    to_client_namespace(stanza);
-    manager_.inbound(std::move(stanza));
+    accept_inbound(std::move(stanza), pairs_);
 }
 
 void S2sIncoming::on_stream_close()

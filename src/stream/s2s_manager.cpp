@@ -126,20 +126,13 @@ void S2sManager::send(const xml::Element& stanza, const Jid& to)
         // XEP-0288: the peer's bidi stream carries the pair while no link of ours is up.
         if (auto b = bidi_.find(pair); b != bidi_.end() && !b->second->closing()) {
             auto stream = b->second;  // a stalling write closes it and drops the map entry
-            if (!stream->send_tracked(stanza)) {
-                bounce(stanza,
-                       StanzaError::remote_server_timeout(to.domain() + " stopped reading"));
-            }
-            return;
+            return send_or_bounce(*stream, stanza, to.domain());
         }
     }
     auto& link = link_for(from->domain(), to.domain());
     if (link.stream->authenticated()) {
         auto stream = link.stream;  // a stalling write closes it and drops the map entry
-        if (!stream->send_tracked(stanza)) {
-            bounce(stanza, StanzaError::remote_server_timeout(to.domain() + " stopped reading"));
-        }
-        return;
+        return send_or_bounce(*stream, stanza, to.domain());
     }
     if (link.queue.size() >= server_.config().s2s_max_queue) {
         return bounce(stanza, StanzaError::resource_constraint(
@@ -158,10 +151,15 @@ void S2sManager::link_ready(S2sOutgoing& stream)
     it->second.queue.clear();
     auto keep_alive = stream.shared_from_this();
     for (auto& stanza : queue) {
-        if (!stream.send_tracked(stanza)) {
-            bounce(stanza,
-                   StanzaError::remote_server_timeout(stream.remote() + " stopped reading"));
-        }
+        send_or_bounce(stream, stanza, stream.remote());
+    }
+}
+
+void S2sManager::send_or_bounce(S2sStream& stream, const xml::Element& stanza,
+                                const std::string& remote)
+{
+    if (!stream.send_tracked(stanza)) {
+        bounce(stanza, StanzaError::remote_server_timeout(remote + " stopped reading"));
     }
 }
 
@@ -195,9 +193,7 @@ void S2sManager::bidi_ready(S2sIncoming& stream, const std::string& local,
     auto queue = std::move(it->second.queue);
     it->second.queue.clear();
     for (auto& stanza : queue) {
-        if (!self->send_tracked(stanza)) {
-            bounce(stanza, StanzaError::remote_server_timeout(remote + " stopped reading"));
-        }
+        send_or_bounce(*self, stanza, remote);
     }
 }
 

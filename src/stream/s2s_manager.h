@@ -81,6 +81,8 @@ private:
     };
     using Pair = std::pair<std::string, std::string>;  // (local, remote)
     Link& link_for(const std::string& local, const std::string& remote, bool verify_only = false);
+    /// Sends over an authenticated stream; what it refuses (closing) is bounced.
+    void send_or_bounce(S2sStream& stream, const xml::Element& stanza, const std::string& remote);
     /// Answers a stanza that cannot reach its remote recipient (never an error).
     void bounce(const xml::Element& stanza, const StanzaError& why);
     void sweep();

@@ -196,18 +196,7 @@ void S2sOutgoing::on_stanza(xml::Element stanza)
 
 void S2sOutgoing::handle_stanza(xml::Element stanza)
 {
-    // XEP-0288 §2.2: the peer sends only for the pair this link authenticated, reversed:
-    // we reached remote_ ourselves, as dialback's authoritative check would.
-    AuthenticatedPairs pairs;
-    if (authenticated_) {
-        pairs.emplace(remote_, local_);
-    }
-    if (auto error = check_inbound_stanza(
-            stanza, pairs, [this](std::string_view d) { return manager_.hosts(d); })) {
-        return fail(std::move(*error));
-    }
-    to_client_namespace(stanza);
-    manager_.inbound(std::move(stanza));
+    accept_inbound(std::move(stanza), peer_pair_);
 }
 
 void S2sOutgoing::authenticate()
@@ -274,6 +263,9 @@ void S2sOutgoing::link_up(std::string_view method)
         return;
     }
     authenticated_ = true;
+    // XEP-0288 §2.2: the peer sends only for the pair this link authenticated, reversed:
+    // we reached remote_ ourselves, as dialback's authoritative check would.
+    peer_pair_.emplace(remote_, local_);
     auth_method_ = method;
     disarm_deadline();
     allow_full_stanzas();

@@ -67,6 +67,7 @@ private:
     bool verifies_open_ = false;  // <db:verify/> may be sent now
     bool dialback_started_ = false;
     bool authenticated_ = false;
+    AuthenticatedPairs peer_pair_;  // (remote, local) once authenticated: what it may send us
     bool sasl_tried_ = false, sasl_succeeded_ = false;
     std::string auth_method_;
     StanzaError failure_ = StanzaError::remote_server_not_found();

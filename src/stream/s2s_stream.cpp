@@ -133,6 +133,16 @@ bool S2sStream::send_tracked(const xml::Element& stanza)
     return true;
 }
 
+void S2sStream::accept_inbound(xml::Element stanza, const AuthenticatedPairs& pairs)
+{
+    if (auto error = check_inbound_stanza(
+            stanza, pairs, [this](std::string_view d) { return manager_.hosts(d); })) {
+        return fail(std::move(*error));
+    }
+    to_client_namespace(stanza);
+    manager_.inbound(std::move(stanza));
+}
+
 std::deque<xml::Element> S2sStream::take_unwritten()
 {
     std::deque<xml::Element> out;

@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "stanza/stream_error.h"
+#include "stream/s2s_rules.h"
 #include "xml/stream_parser.h"
 
 namespace chorus {
@@ -92,6 +93,9 @@ protected:
     bool peer_certificate_valid_for(const std::string& domain) const;
     /// From a handler: what follows is a new stream (RFC 6120 §6.4.6, after SASL).
     void restart_stream();
+    /// A stanza the peer sent for one of `pairs`: checked (RFC 6120 §13.7.1.2 <invalid-from/>,
+    /// <host-unknown/>), put in jabber:client and routed; a bad one fails the stream.
+    void accept_inbound(xml::Element stanza, const AuthenticatedPairs& pairs);
     /// Stanzas may now be as large as on an authenticated c2s stream.
     void allow_full_stanzas();
     /// Closes the connection if fn has not cancelled the timer by then.
