@@ -5,6 +5,7 @@
 #include <charconv>
 #include <functional>
 
+#include "base/encoding.h"
 #include "stanza/namespaces.h"
 
 namespace chorus::modules::pubsub {
@@ -209,36 +210,6 @@ Values values_of(const xml::Element& field)
     return out;
 }
 
-// Storage escaping: a value never holds a raw newline or backslash.
-std::string escape(std::string_view v)
-{
-    std::string out;
-    for (char ch : v) {
-        if (ch == '\\') {
-            out += "\\\\";
-        } else if (ch == '\n') {
-            out += "\\n";
-        } else {
-            out += ch;
-        }
-    }
-    return out;
-}
-
-std::string unescape(std::string_view v)
-{
-    std::string out;
-    for (std::size_t i = 0; i < v.size(); ++i) {
-        if (v[i] == '\\' && i + 1 < v.size()) {
-            out += v[i + 1] == 'n' ? '\n' : v[i + 1];
-            ++i;
-        } else {
-            out += v[i];
-        }
-    }
-    return out;
-}
-
 }  // namespace
 
 std::string_view access_model_name(AccessModel m) noexcept
@@ -258,7 +229,7 @@ std::string serialize_config(const NodeConfig& config)
         for (const auto& v : f.get(config)) {
             out += f.var;
             out += '=';
-            out += escape(v);
+            append_escaped_line(v, out);  // a stored value is one line
             out += '\n';
         }
     }
@@ -284,7 +255,7 @@ NodeConfig parse_config(std::string_view text)
             by_var.emplace_back(std::string(var), Values{});
             it = by_var.end() - 1;
         }
-        it->second.push_back(unescape(line.substr(eq + 1)));
+        it->second.push_back(unescape_line(line.substr(eq + 1)));
     }
     NodeConfig config;
     const Limits generous{.max_items = static_cast<std::size_t>(-1)};
